@@ -1,0 +1,48 @@
+import { ConfigError, loadConfig, redactConfig } from "@repo/config";
+import { ExtensionRegistry } from "@repo/extensions";
+import { createLogger } from "@repo/logger";
+import { Command } from "commander";
+import { createApp } from "./app.ts";
+import { listRoutes } from "./routes-table.ts";
+
+// CLI entry point, like `flask <command>`: `pnpm cli <command>` from the repository root.
+const program = new Command("cli").description("Management commands for the API").showHelpAfterError();
+
+const config = () => {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+};
+
+program
+  .command("hello")
+  .description("print a greeting (a smoke test of the CLI)")
+  .argument("[name]", "who to greet", "world")
+  .action((name: string) => {
+    console.log(`Hello, ${name}!`);
+  });
+
+program
+  .command("show-config")
+  .description("print the effective configuration as JSON, secrets redacted")
+  .action(() => {
+    console.log(JSON.stringify(redactConfig(config()), null, 2));
+  });
+
+program
+  .command("routes")
+  .description("list every route: method and path")
+  .action(() => {
+    const cfg = config();
+    const logger = createLogger({ level: "silent" });
+    const app = createApp({ config: cfg, logger, registry: new ExtensionRegistry({ checkTimeoutMs: 1 }) });
+    const routes = listRoutes(app);
+    const width = Math.max(...routes.map((route) => route.method.length));
+    for (const route of routes) console.log(`${route.method.padEnd(width)}  ${route.path}`);
+  });
+
+await program.parseAsync();

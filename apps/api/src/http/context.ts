@@ -1,0 +1,34 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { Logger } from "@repo/logger";
+import type { RequestHandler } from "express";
+
+/** What code deep inside a request may need without being handed `req`. */
+export interface RequestContext {
+  requestId: string;
+  log: Logger;
+}
+
+export interface ContextAccessor {
+  /** The current request's context; throws when called outside a request. */
+  get(): RequestContext;
+}
+
+/**
+ * One AsyncLocalStorage per app (never a module global), so apps built side by side
+ * cannot see each other's requests.
+ */
+export function createRequestContext(): ContextAccessor & { middleware: RequestHandler } {
+  const storage = new AsyncLocalStorage<RequestContext>();
+  return {
+    middleware: (req, _res, next) => storage.run({ requestId: String(req.id), log: req.log }, next),
+    get() {
+      const context = storage.getStore();
+      if (!context) {
+        throw new Error(
+          "getRequestContext() was called outside of a request: only code running inside an HTTP request handler has a request context",
+        );
+      }
+      return context;
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import type { ErrorRequestHandler, RequestHandler } from "express";
+import { HttpError, notFound } from "./errors.ts";
+
+export const PROBLEM_TYPE = "application/problem+json";
+
+/** Unknown routes: a 404 in the one error shape. */
+export const notFoundHandler: RequestHandler = (req) => {
+  throw notFound(`No route for ${req.method} ${req.path}`);
+};
+
+/**
+ * The only place errors become responses. Known errors keep their status; errors raised by
+ * Express's own parsers (http-errors with `expose`) keep theirs; anything else is a 500
+ * whose message and stack stay in the logs unless `exposeInternals` (development).
+ */
+export function errorHandler({ exposeInternals }: { exposeInternals: boolean }): ErrorRequestHandler {
+  return (error, req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const httpError = toHttpError(error, exposeInternals);
+    if (httpError.status >= 500) req.log?.error({ err: error }, "request failed");
+    res
+      .status(httpError.status)
+      .set(httpError.headers)
+      .type(PROBLEM_TYPE)
+      .send(JSON.stringify(httpError.toProblem(req.originalUrl, String(req.id))));
+  };
+}
+
+/** body-parser and friends throw http-errors: `status` plus `expose` for client errors. */
+interface ExposedError {
+  status: number;
+  expose: boolean;
+  type?: string;
+  message: string;
+}
+
+const isExposed = (error: unknown): error is ExposedError =>
+  typeof error === "object" &&
+  error !== null &&
+  (error as ExposedError).expose === true &&
+  Number.isInteger((error as ExposedError).status);
+
+function toHttpError(error: unknown, exposeInternals: boolean): HttpError {
+  if (error instanceof HttpError) return error;
+  if (isExposed(error) && error.status >= 400 && error.status < 500) {
+    if (error.type === "entity.parse.failed") {
+      return new HttpError(400, { type: "urn:problem:malformed-json", title: "Malformed JSON", detail: error.message });
+    }
+    return new HttpError(error.status, { detail: error.message });
+  }
+  return new HttpError(500, {
+    detail: exposeInternals && error instanceof Error ? error.message : "An unexpected error occurred",
+    ...(exposeInternals && error instanceof Error ? { extensions: { stack: error.stack?.split("\n") } } : {}),
+  });
+}

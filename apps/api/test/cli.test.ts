@@ -1,0 +1,67 @@
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const API_DIR = path.resolve(import.meta.dirname, "..");
+
+/** Runs the CLI as `pnpm cli` does: Node on the TypeScript sources, in a clean test environment. */
+async function cli(args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ["--conditions=@repo/source", "src/cli.ts", ...args], {
+      cwd: API_DIR,
+      env: { PATH: process.env.PATH ?? "", APP_ENV: "test", ...env },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe("cli", () => {
+  it("hello greets", async () => {
+    expect((await cli(["hello"])).stdout).toBe("Hello, world!\n");
+    expect((await cli(["hello", "Ada"])).stdout).toBe("Hello, Ada!\n");
+  });
+
+  it("show-config prints the effective configuration with secrets redacted", async () => {
+    const secret = "a-very-long-and-very-secret-key-value-123";
+    const { code, stdout } = await cli(["show-config"], {
+      SECRET_KEY: secret,
+      PORT: "4321",
+      DATABASE_URL: "postgres://app:hunter2@127.0.0.1:5432/app",
+    });
+    expect(code).toBe(0);
+    const shown = JSON.parse(stdout);
+    expect(shown).toMatchObject({ APP_ENV: "test", PORT: 4321, SECRET_KEY: "[redacted]" });
+    expect(shown.DATABASE_URL).toBe("postgres://app:***@127.0.0.1:5432/app");
+    expect(stdout).not.toContain(secret);
+    expect(stdout).not.toContain("hunter2");
+  });
+
+  it("show-config exits 1 with one message naming every bad variable", async () => {
+    const { code, stdout, stderr } = await cli(["show-config"], { PORT: "x", LOG_LEVEL: "chatty" });
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr).toMatch(/^Invalid configuration \(profile "test"\):\n {2}- PORT: .*\n {2}- LOG_LEVEL: .*\n$/);
+  });
+
+  it("routes lists every route with its method", async () => {
+    const { stdout } = await cli(["routes"]);
+    const lines = stdout
+      .trim()
+      .split("\n")
+      .map((line) => line.split(/\s+/).join(" "));
+    expect(lines).toEqual(
+      expect.arrayContaining(["GET /", "GET /ping", "GET /compute", "GET /api/v1/health", "GET /api/v1/ready"]),
+    );
+  });
+
+  it("an unknown command fails with help", async () => {
+    const { code, stderr } = await cli(["nope"]);
+    expect(code).toBe(1);
+    expect(stderr).toContain("unknown command 'nope'");
+  });
+});

@@ -1,0 +1,125 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import path from "node:path";
+import { loadConfig } from "@repo/config";
+import { ExtensionRegistry } from "@repo/extensions";
+import { createLogger } from "@repo/logger";
+import express from "express";
+import { afterEach, describe, expect, it } from "vitest";
+import { createApp } from "../src/app.ts";
+import { serve } from "../src/serve.ts";
+import { captureLogs, type LogLine } from "./support.ts";
+
+const API_DIR = path.resolve(import.meta.dirname, "..");
+
+describe("serve(): graceful shutdown", () => {
+  it("lets an in-flight request finish, turns readiness 503, refuses new connections, stops extensions", async () => {
+    const config = loadConfig({ profile: "test", env: {}, envDir: false, overrides: { PORT: "0" } });
+    const { lines, destination } = captureLogs();
+    const logger = createLogger({ level: "info", destination });
+    const events: string[] = [];
+    const registry = new ExtensionRegistry({ checkTimeoutMs: 100 }).register({
+      name: "db",
+      start: async () => void events.push("start"),
+      check: async () => {},
+      stop: async () => void events.push("stop"),
+    });
+    let release: () => void = () => {};
+    const outer = express()
+      .get("/slow", async (_req, res) => {
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        res.json({ finished: true });
+      })
+      .use(createApp({ config, logger, registry }));
+    const running = await serve({ config, logger, registry, app: outer });
+
+    const inFlight = fetch(`${running.url}/slow`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const closing = running.close("SIGTERM");
+    expect((await fetch(`${running.url}/api/v1/ready`).catch(() => undefined))?.status ?? "refused").toBe("refused");
+    expect(registry.state).toBe("stopping");
+    expect(events).toEqual(["start"]);
+    release();
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(res.headers.get("connection")).toBe("close");
+    expect(await res.json()).toEqual({ finished: true });
+    expect(await closing).toBe(true);
+    expect(events).toEqual(["start", "stop"]);
+    expect(lines.map((line) => line.msg)).toContain("shutting down: draining in-flight requests");
+  });
+
+  it("cuts connections that outlive SHUTDOWN_TIMEOUT_MS and reports an unclean stop", async () => {
+    const config = loadConfig({
+      profile: "test",
+      env: {},
+      envDir: false,
+      overrides: { PORT: "0", SHUTDOWN_TIMEOUT_MS: "100" },
+    });
+    const logger = createLogger({ level: "silent" });
+    const registry = new ExtensionRegistry({ checkTimeoutMs: 100 });
+    const hanging = express().get("/hang", () => {});
+    const running = await serve({ config, logger, registry, app: hanging });
+    const request = fetch(`${running.url}/hang`).catch((error: Error) => error);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await running.close("SIGTERM")).toBe(false);
+    expect(await request).toBeInstanceOf(Error);
+  });
+});
+
+describe("server.ts: the real entry point", () => {
+  let child: ChildProcess | undefined;
+  afterEach(() => {
+    child?.kill("SIGKILL");
+  });
+
+  it("starts, logs its URL, answers, and exits 0 on SIGTERM", async () => {
+    child = spawn(process.execPath, ["--conditions=@repo/source", "src/server.ts"], {
+      cwd: API_DIR,
+      env: { PATH: process.env.PATH ?? "", APP_ENV: "test", PORT: "0", LOG_LEVEL: "info" },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const lines: LogLine[] = [];
+    let buffer = "";
+    const listening = new Promise<string>((resolve) => {
+      child?.stdout?.on("data", (chunk: Buffer) => {
+        buffer += chunk;
+        const parts = buffer.split("\n");
+        buffer = parts.pop() ?? "";
+        for (const part of parts) {
+          const line = JSON.parse(part) as LogLine;
+          lines.push(line);
+          if (typeof line.url === "string") resolve(line.url);
+        }
+      });
+    });
+    const url = await listening;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect((await fetch(`${url}/api/v1/ready`)).status).toBe(200);
+    child.kill("SIGTERM");
+    const [code] = await once(child, "exit");
+    expect(code).toBe(0);
+    expect(lines.map((line) => line.msg)).toEqual(
+      expect.arrayContaining([`listening on ${url}`, "shutting down: draining in-flight requests", "stopped"]),
+    );
+  });
+
+  it("refuses to start with bad configuration, with one message and exit code 1", async () => {
+    child = spawn(process.execPath, ["--conditions=@repo/source", "src/server.ts"], {
+      cwd: API_DIR,
+      env: { PATH: process.env.PATH ?? "", APP_ENV: "production", PORT: "http" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderr += chunk;
+    });
+    const [code] = await once(child, "exit");
+    expect(code).toBe(1);
+    expect(stderr).toContain('Invalid configuration (profile "production")');
+    expect(stderr).toContain("PORT:");
+    expect(stderr).toContain("SECRET_KEY: required in production");
+  });
+});

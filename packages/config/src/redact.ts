@@ -1,0 +1,25 @@
+import type { Config } from "./schema.ts";
+
+const REDACTED = "[redacted]";
+const SECRET_KEYS = new Set<keyof Config>(["SECRET_KEY"]);
+
+/** A copy safe to print: secrets replaced, passwords removed from URLs, unset values as null. */
+export function redactConfig(config: Config): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(config).map(([key, value]) => {
+      if (SECRET_KEYS.has(key as keyof Config)) return [key, REDACTED];
+      if (key === "DATABASE_URL" && typeof value === "string") return [key, redactUrlPassword(value)];
+      return [key, value ?? null];
+    }),
+  );
+}
+
+export function redactUrlPassword(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password) url.password = "***";
+    return url.toString();
+  } catch {
+    return REDACTED;
+  }
+}

@@ -1,0 +1,88 @@
+import { z } from "zod";
+
+export const PROFILES = ["development", "test", "production"] as const;
+export type Profile = (typeof PROFILES)[number];
+
+/** Dev/test fallback for SECRET_KEY; production refuses it (see load.ts). */
+export const DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production";
+/** The value shipped in .env.example; production refuses it too. */
+export const EXAMPLE_SECRET_KEY = "change-me-to-a-random-string-of-at-least-32-chars";
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const ms = int(1, 3_600_000);
+const list = z.string().transform((value) =>
+  value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
+
+const origin = z.string().refine(
+  (value) => {
+    try {
+      return new URL(value).origin === value;
+    } catch {
+      return false;
+    }
+  },
+  { message: "must be an exact origin like https://app.example.com (scheme, host, optional port, no path)" },
+);
+
+/**
+ * Express `trust proxy`: `false`, a hop count, or a list of addresses/subnets/names
+ * (loopback, linklocal, uniquelocal). Never `true`: that trusts any client's X-Forwarded-For.
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .refine((value) => value !== "true", {
+    message: 'must not be "true" (it trusts every X-Forwarded-For); give a hop count or addresses, e.g. 1 or loopback',
+  })
+  .transform((value): false | number | string[] => {
+    if (value === "" || value === "false") return false;
+    if (/^\d+$/.test(value)) return Number(value);
+    return value
+      .split(",")
+      .map((item) => item.trim())
+      .filter(Boolean);
+  });
+
+const postgresUrl = z
+  .string()
+  .trim()
+  .refine((value) => /^postgres(ql)?:\/\/[^\s]+$/.test(value) && URL.canParse(value), {
+    message: "must be a postgres:// or postgresql:// URL",
+  });
+
+/** Every setting the code reads, with its default. Keys are the environment variable names. */
+export const configSchema = z
+  .object({
+    APP_ENV: z.enum(PROFILES).default("development"),
+    HOST: z.string().trim().min(1).default("127.0.0.1"),
+    PORT: int(0, 65_535).default(3000),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    SECRET_KEY: z.string().default(DEV_SECRET_KEY),
+    DATABASE_URL: z.preprocess((value) => (value === "" ? undefined : value), postgresUrl.optional()),
+    DATABASE_POOL_MAX: int(1, 1000).default(10),
+    DATABASE_TIMEOUT_MS: ms.default(5000),
+    PGLITE_DATA_DIR: z.string().trim().min(1).default(".data/pglite"),
+    CORS_ORIGINS: list.pipe(z.array(origin)).default([]),
+    TRUST_PROXY: trustProxy.default(false),
+    BODY_LIMIT: z
+      .string()
+      .regex(/^\d+(b|kb|mb)$/i, 'must be a size like "100kb" or "1mb"')
+      .default("100kb"),
+    WEB_CONCURRENCY: int(1, 64).default(1),
+    KEEP_ALIVE_TIMEOUT_MS: ms.default(65_000),
+    HEADERS_TIMEOUT_MS: ms.default(10_000),
+    REQUEST_TIMEOUT_MS: ms.default(30_000),
+    SHUTDOWN_TIMEOUT_MS: ms.default(10_000),
+    READY_TIMEOUT_MS: ms.default(2000),
+  })
+  .refine((config) => config.HEADERS_TIMEOUT_MS <= config.REQUEST_TIMEOUT_MS, {
+    path: ["HEADERS_TIMEOUT_MS"],
+    message: "must not exceed REQUEST_TIMEOUT_MS (Node refuses that combination)",
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = { [K in keyof Config]?: string };

@@ -1,0 +1,67 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
+import { afterEach, describe, expect, it } from "vitest";
+import { createHttpLogger, createLogger } from "../src/index.ts";
+
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, callback) {
+      lines.push(JSON.parse(String(chunk)));
+      callback();
+    },
+  });
+  return { lines, destination };
+}
+
+describe("createLogger", () => {
+  it("writes JSON lines at the configured level", () => {
+    const { lines, destination } = capture();
+    const logger = createLogger({ level: "warn", destination });
+    logger.info("hidden");
+    logger.warn({ user: 1 }, "shown");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 40, msg: "shown", user: 1 });
+    expect(typeof lines[0]?.time).toBe("string");
+  });
+
+  it("redacts passwords, tokens and secrets at any depth it knows", () => {
+    const { lines, destination } = capture();
+    const logger = createLogger({ level: "info", destination });
+    logger.info({ password: "p1", token: "t1", user: { password: "p2", accessToken: "t2" }, SECRET_KEY: "k1" }, "x");
+    const text = JSON.stringify(lines);
+    for (const secret of ["p1", "p2", "t1", "t2", "k1"]) expect(text).not.toContain(`"${secret}"`);
+    expect(lines[0]?.password).toBe("[redacted]");
+  });
+});
+
+describe("createHttpLogger", () => {
+  let close: (() => void) | undefined;
+  afterEach(() => close?.());
+
+  it("logs one line per request with its id, and redacts credentials headers", async () => {
+    const { lines, destination } = capture();
+    const httpLogger = createHttpLogger({
+      logger: createLogger({ level: "info", destination }),
+      requestId: (req) => String(req.headers["x-request-id"]),
+    });
+    const server = createServer((req, res) => {
+      httpLogger(req, res);
+      req.log.info("inside");
+      res.setHeader("set-cookie", "session=abc");
+      res.end("ok");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    close = () => server.close();
+    const { port } = server.address() as AddressInfo;
+    await fetch(`http://127.0.0.1:${port}/x`, {
+      headers: { "x-request-id": "req-42", authorization: "Bearer sekrit", cookie: "sid=sekrit" },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(lines.map((line) => line.requestId)).toEqual(["req-42", "req-42"]);
+    expect(lines[1]).toMatchObject({ msg: "request completed", res: { statusCode: 200 } });
+    expect(JSON.stringify(lines)).not.toContain("sekrit");
+    expect(JSON.stringify(lines)).not.toContain("session=abc");
+  });
+});
