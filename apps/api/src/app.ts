@@ -1,21 +1,26 @@
 import path from "node:path";
 import type { Config } from "@repo/config";
+import type { PrismaClient } from "@repo/db";
 import type { ExtensionRegistry } from "@repo/extensions";
 import { createHttpLogger, type Logger } from "@repo/logger";
 import { Eta } from "eta";
 import express, { type Express, type Router } from "express";
-import helmet from "helmet";
 import { createRequestContext } from "./http/context.ts";
 import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
+import { rateLimiter } from "./http/rate-limit.ts";
 import { requestId } from "./http/request-id.ts";
 import { requireJson } from "./http/require-json.ts";
+import { securityHeaders } from "./http/security.ts";
 import { mainRoutes } from "./routes/main/router.ts";
 import { systemRoutes } from "./routes/system/router.ts";
+import { usersRoutes } from "./routes/users/router.ts";
 
 export interface AppDeps {
   config: Config;
   logger: Logger;
   registry: ExtensionRegistry;
+  /** The database client; its lifecycle is the registry's "db" extension. */
+  db: PrismaClient;
 }
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -23,7 +28,7 @@ export const PUBLIC_DIR = path.join(ROOT, "public");
 const VIEWS_DIR = path.join(ROOT, "views");
 
 /** Builds a fully wired Express app. It never listens: server.ts and the tests do that. */
-export function createApp({ config, logger, registry }: AppDeps): Express {
+export function createApp({ config, logger, registry, db }: AppDeps): Express {
   const app = express();
   const production = config.APP_ENV === "production";
   const context = createRequestContext();
@@ -33,11 +38,24 @@ export function createApp({ config, logger, registry }: AppDeps): Express {
   app.set("trust proxy", config.TRUST_PROXY);
 
   // Order matters: the id exists before anything logs, the logger before the context
-  // that carries it, security headers before any response, parsers only for routes.
+  // that carries it, security headers before any response, the rate limit before any
+  // work is spent on a request, parsers only for routes.
   app.use(requestId);
   app.use(createHttpLogger({ logger, requestId: (req) => String(req.id) }));
   app.use(context.middleware);
-  app.use(helmet());
+  app.use(
+    securityHeaders({
+      corsOrigins: config.CORS_ORIGINS,
+      corsCredentials: config.CORS_CREDENTIALS,
+      hstsMaxAge: config.HSTS_MAX_AGE,
+    }),
+  );
+  const limiter = rateLimiter({
+    max: config.RATE_LIMIT_MAX,
+    windowMs: config.RATE_LIMIT_WINDOW_MS,
+    skipPaths: ["/api/v1/health", "/api/v1/ready"],
+  });
+  if (limiter) app.use("/api", limiter);
   app.use("/static", express.static(PUBLIC_DIR, { index: false, redirect: false, dotfiles: "ignore", maxAge: "1h" }));
   app.use(express.json({ limit: config.BODY_LIMIT }));
   app.use(express.urlencoded({ limit: config.BODY_LIMIT, extended: false, parameterLimit: 100 }));
@@ -46,6 +64,7 @@ export function createApp({ config, logger, registry }: AppDeps): Express {
   const mounts: [string, Router][] = [
     ["/", mainRoutes({ views, context, profile: config.APP_ENV })],
     ["/api/v1", systemRoutes({ registry })],
+    ["/api/v1/users", usersRoutes({ db })],
   ];
   for (const [mountPath, router] of mounts) app.use(mountPath, router);
 

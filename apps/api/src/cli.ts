@@ -3,6 +3,8 @@ import { ExtensionRegistry } from "@repo/extensions";
 import { createLogger } from "@repo/logger";
 import { Command } from "commander";
 import { createApp } from "./app.ts";
+import { databaseFromConfig } from "./database.ts";
+import { registerDbCommands } from "./db-commands.ts";
 import { listRoutes } from "./routes-table.ts";
 
 // CLI entry point, like `flask <command>`: `pnpm cli <command>` from the repository root.
@@ -39,10 +41,17 @@ program
   .action(() => {
     const cfg = config();
     const logger = createLogger({ level: "silent" });
-    const app = createApp({ config: cfg, logger, registry: new ExtensionRegistry({ checkTimeoutMs: 1 }) });
+    // Never started: building the client opens no connection.
+    const db = databaseFromConfig(cfg).client;
+    const app = createApp({ config: cfg, logger, registry: new ExtensionRegistry({ checkTimeoutMs: 1 }), db });
     const routes = listRoutes(app);
     const width = Math.max(...routes.map((route) => route.method.length));
     for (const route of routes) console.log(`${route.method.padEnd(width)}  ${route.path}`);
   });
 
+registerDbCommands(program, config);
+
 await program.parseAsync();
+// A command is done when its action resolves. Exit now: the WASM schema engine leaves a
+// 10 s timer behind after migrating, which would otherwise keep the process waiting.
+process.exit();

@@ -1,11 +1,16 @@
-import { ConfigError, loadConfig } from "@repo/config";
+import cluster from "node:cluster";
+import { type Config, ConfigError, loadConfig } from "@repo/config";
 import { ExtensionRegistry } from "@repo/extensions";
-import { createLogger } from "@repo/logger";
+import { createLogger, type Logger } from "@repo/logger";
 import { createApp } from "./app.ts";
+import { runPrimary } from "./cluster.ts";
+import { databaseFromConfig } from "./database.ts";
 import { serve } from "./serve.ts";
 
 // Process entry point: the one place that reads the real environment and owns the process.
-let config: ReturnType<typeof loadConfig>;
+// With WEB_CONCURRENCY > 1 this process becomes a node:cluster primary that only supervises,
+// and each worker runs this same file down the single-process path.
+let config: Config;
 try {
   config = loadConfig();
 } catch (error) {
@@ -15,26 +20,47 @@ try {
 }
 
 const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.APP_ENV === "development" });
-const registry = new ExtensionRegistry({
-  checkTimeoutMs: config.READY_TIMEOUT_MS,
-  onStopError: (name, err) => logger.error({ err, extension: name }, "extension failed to stop"),
-});
 
-try {
-  const app = createApp({ config, logger, registry });
-  const running = await serve({ config, logger, registry, app });
-  const shutdown = (signal: NodeJS.Signals) => {
-    running.close(signal).then(
-      (clean) => logger.flush(() => process.exit(clean ? 0 : 1)),
-      (err) => {
-        logger.fatal({ err }, "shutdown failed");
-        logger.flush(() => process.exit(1));
-      },
-    );
-  };
-  process.once("SIGTERM", shutdown);
-  process.once("SIGINT", shutdown);
-} catch (err) {
-  logger.fatal({ err }, "failed to start");
-  logger.flush(() => process.exit(1));
+if (cluster.isPrimary && config.WEB_CONCURRENCY > 1) {
+  runPrimary({ workers: config.WEB_CONCURRENCY, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+} else {
+  await startServer(config, logger);
+}
+
+async function startServer(config: Config, logger: Logger): Promise<void> {
+  const registry = new ExtensionRegistry({
+    checkTimeoutMs: config.READY_TIMEOUT_MS,
+    onStopError: (name, err) => logger.error({ err, extension: name }, "extension failed to stop"),
+  });
+  const exit = (code: number) => logger.flush(() => process.exit(code));
+  try {
+    const db = databaseFromConfig(config, { logger });
+    registry.register(db);
+    const app = createApp({ config, logger, registry, db: db.client });
+    const running = await serve({ config, logger, registry, app });
+    let stopping = false;
+    const shutdown = (reason: string, code = 0) => {
+      // A worker can get Ctrl-C's SIGINT and then the primary's SIGTERM: drain once.
+      if (stopping) return;
+      stopping = true;
+      running.close(reason).then(
+        (clean) => exit(clean ? code : 1),
+        (err) => {
+          logger.fatal({ err }, "shutdown failed");
+          exit(1);
+        },
+      );
+    };
+    process.on("SIGTERM", () => shutdown("SIGTERM"));
+    process.on("SIGINT", () => shutdown("SIGINT"));
+    // Express 5 routes rejected handlers to the error middleware; anything still unhandled is a
+    // bug outside a request. Log it, drain, and exit 1 so the supervisor starts a clean process.
+    process.on("unhandledRejection", (reason) => {
+      logger.fatal({ err: reason }, "unhandled promise rejection: shutting down");
+      shutdown("unhandledRejection", 1);
+    });
+  } catch (err) {
+    logger.fatal({ err }, "failed to start");
+    exit(1);
+  }
 }

@@ -88,7 +88,7 @@ describe("routes", () => {
 
   it("GET /api/v1/health is ok even when a dependency is down", async () => {
     const down = {
-      name: "db",
+      name: "cache",
       start: async () => {},
       stop: async () => {},
       check: async () => Promise.reject(new Error("down")),
@@ -100,16 +100,16 @@ describe("routes", () => {
 
 describe("readiness", () => {
   it("is 200 when every extension check passes", async () => {
-    const up = { name: "db", start: async () => {}, stop: async () => {}, check: async () => {} };
+    const up = { name: "cache", start: async () => {}, stop: async () => {}, check: async () => {} };
     const { app } = await buildTestApp({ extensions: [up] });
     const res = await request(app).get("/api/v1/ready").expect(200);
-    expect(res.body).toMatchObject({ status: "ready", checks: { db: { status: "ok" } } });
+    expect(res.body).toMatchObject({ status: "ready", checks: { db: { status: "ok" }, cache: { status: "ok" } } });
   });
 
   it("is 503 in the problem shape when a check fails, and 200 again once it recovers", async () => {
     let healthy = false;
     const flaky = {
-      name: "db",
+      name: "cache",
       start: async () => {},
       stop: async () => {},
       check: async () => {
@@ -122,7 +122,7 @@ describe("readiness", () => {
       status: 503,
       title: "Service Unavailable",
       detail: "a dependency is not ready",
-      checks: { db: { status: "error", error: "connection refused" } },
+      checks: { cache: { status: "error", error: "connection refused" } },
     });
     healthy = true;
     await request(app).get("/api/v1/ready").expect(200);

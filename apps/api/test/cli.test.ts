@@ -59,6 +59,18 @@ describe("cli", () => {
     );
   });
 
+  it("db check passes on the committed schema and migrations", async () => {
+    const { code, stdout } = await cli(["db", "check"]);
+    expect(code).toBe(0);
+    expect(stdout).toContain("agree");
+  });
+
+  it("db reset is refused in production", async () => {
+    const { code, stderr } = await cli(["db", "reset"], { APP_ENV: "production", SECRET_KEY: "x".repeat(40) });
+    expect(code).toBe(1);
+    expect(stderr).toContain("refused in production");
+  });
+
   it("an unknown command fails with help", async () => {
     const { code, stderr } = await cli(["nope"]);
     expect(code).toBe(1);

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import path from "node:path";
 import { loadConfig } from "@repo/config";
+import { createDb } from "@repo/db";
 import { ExtensionRegistry } from "@repo/extensions";
 import { createLogger } from "@repo/logger";
 import express from "express";
@@ -32,7 +33,7 @@ describe("serve(): graceful shutdown", () => {
         });
         res.json({ finished: true });
       })
-      .use(createApp({ config, logger, registry }));
+      .use(createApp({ config, logger, registry, db: createDb({ poolMax: 1, timeoutMs: 1000 }).client }));
     const running = await serve({ config, logger, registry, app: outer });
 
     const inFlight = fetch(`${running.url}/slow`);

@@ -17,6 +17,10 @@ const list = z.string().transform((value) =>
     .filter(Boolean),
 );
 
+const bool = z
+  .enum(["true", "false", "1", "0"], { message: 'must be "true" or "false"' })
+  .transform((value) => value === "true" || value === "1");
+
 const origin = z.string().refine(
   (value) => {
     try {
@@ -67,6 +71,10 @@ export const configSchema = z
     DATABASE_TIMEOUT_MS: ms.default(5000),
     PGLITE_DATA_DIR: z.string().trim().min(1).default(".data/pglite"),
     CORS_ORIGINS: list.pipe(z.array(origin)).default([]),
+    CORS_CREDENTIALS: bool.default(false),
+    RATE_LIMIT_MAX: int(0, 1_000_000).default(300),
+    RATE_LIMIT_WINDOW_MS: ms.default(60_000),
+    HSTS_MAX_AGE: int(0, 63_072_000).default(0),
     TRUST_PROXY: trustProxy.default(false),
     BODY_LIMIT: z
       .string()
@@ -82,6 +90,10 @@ export const configSchema = z
   .refine((config) => config.HEADERS_TIMEOUT_MS <= config.REQUEST_TIMEOUT_MS, {
     path: ["HEADERS_TIMEOUT_MS"],
     message: "must not exceed REQUEST_TIMEOUT_MS (Node refuses that combination)",
+  })
+  .refine((config) => config.WEB_CONCURRENCY === 1 || config.DATABASE_URL !== undefined, {
+    path: ["WEB_CONCURRENCY"],
+    message: "more than 1 worker needs DATABASE_URL (the embedded PGlite database allows one process)",
   });
 
 export type Config = z.infer<typeof configSchema>;

@@ -101,6 +101,15 @@ describe("errors", () => {
     ).toContain("HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS");
   });
 
+  it("refuses several workers on the single-process embedded database", () => {
+    expect(loadError({ env: { WEB_CONCURRENCY: "2" }, envDir: false }).message).toContain(
+      "WEB_CONCURRENCY: more than 1 worker needs DATABASE_URL",
+    );
+    expect(
+      loadConfig({ env: { WEB_CONCURRENCY: "2", DATABASE_URL: "postgres://a@b/c" }, envDir: false }).WEB_CONCURRENCY,
+    ).toBe(2);
+  });
+
   it("rejects a DATABASE_URL that is not PostgreSQL without echoing it", () => {
     const error = loadError({ env: { DATABASE_URL: "mysql://root:hunter2@db/app" }, envDir: envDir({}) });
     expect(error.message).toContain("DATABASE_URL: must be a postgres:// or postgresql:// URL");

@@ -1,0 +1,110 @@
+import type { Config } from "@repo/config";
+import {
+  checkMigrations,
+  createMigration,
+  type Db,
+  migrateDeploy,
+  migrateStatus,
+  NoChangesError,
+  resetDatabase,
+  seed,
+} from "@repo/db";
+import type { Command } from "commander";
+import { databaseFromConfig } from "./database.ts";
+
+/**
+ * `pnpm cli db <command>`: migrations and data, without the Prisma CLI or a native engine.
+ * On PGlite only one process may open the data folder: stop `pnpm dev` first.
+ */
+export function registerDbCommands(program: Command, loadConfig: () => Config): void {
+  const db = program.command("db").description("database migrations and data");
+
+  db.command("migrate")
+    .description("apply pending migrations (prisma migrate deploy)")
+    .action(() =>
+      withDatabase(loadConfig(), async (database) => {
+        const { applied } = await migrateDeploy({ factory: database.migrationFactory });
+        console.log(applied.length === 0 ? "No pending migrations." : `Applied: ${applied.join(", ")}`);
+      }),
+    );
+
+  db.command("status")
+    .description("list applied, pending and failed migrations and drift; exit 1 unless up to date")
+    .action(() =>
+      withDatabase(loadConfig(), async (database) => {
+        const status = await migrateStatus({ factory: database.migrationFactory });
+        const list = (names: string[]) => (names.length === 0 ? "none" : `\n  ${names.join("\n  ")}`);
+        console.log(`Applied: ${list(status.applied)}`);
+        console.log(`Pending: ${list(status.pending)}`);
+        console.log(`Failed: ${list(status.failed.map((failed) => failed.name))}`);
+        console.log(`Edited after being applied: ${list(status.drift.edited)}`);
+        console.log(`Applied but missing locally: ${list(status.drift.missingLocally)}`);
+        console.log(status.upToDate ? "Database is up to date." : "Database is NOT up to date.");
+        if (!status.upToDate) process.exitCode = 1;
+      }),
+    );
+
+  db.command("create")
+    .description("write a migration for the changes in schema.prisma (needs no database)")
+    .argument("<name>", "what the migration does, e.g. add_user_bio")
+    .action(async (name: string) => {
+      try {
+        const created = await createMigration(name);
+        console.log(`Created ${created.path}\n\n${created.sql}`);
+      } catch (error) {
+        if (!(error instanceof NoChangesError)) throw error;
+        process.stderr.write(`${error.message}\n`);
+        process.exitCode = 1;
+      }
+    });
+
+  db.command("check")
+    .description("exit 1 if schema.prisma has changes no migration captures (needs no database)")
+    .action(async () => {
+      const { inSync, sql } = await checkMigrations();
+      if (inSync) {
+        console.log("schema.prisma and the migrations agree.");
+        return;
+      }
+      process.stderr.write(
+        `schema.prisma has changes no migration captures; run \`pnpm cli db create <name>\`:\n\n${sql}`,
+      );
+      process.exitCode = 1;
+    });
+
+  db.command("seed")
+    .description("insert the example data (idempotent)")
+    .action(() =>
+      withDatabase(loadConfig(), async (database) => {
+        const { users } = await seed(database.client);
+        console.log(`Seeded ${users} users.`);
+      }),
+    );
+
+  db.command("reset")
+    .description("drop everything, re-apply every migration and seed (refused in production)")
+    .action(async () => {
+      const config = loadConfig();
+      if (config.APP_ENV === "production") {
+        process.stderr.write("db reset is refused in production: it deletes every row.\n");
+        process.exitCode = 1;
+        return;
+      }
+      await withDatabase(config, async (database) => {
+        const { applied } = await resetDatabase({ factory: database.migrationFactory, profile: config.APP_ENV });
+        await seed(database.client);
+        console.log(`Database reset: applied ${applied.join(", ") || "nothing"}; seeded.`);
+      });
+    });
+}
+
+/** Opens the configured database without migrating or seeding, runs `work`, and always closes it. */
+async function withDatabase(config: Config, work: (database: Db) => Promise<void>): Promise<void> {
+  const database = databaseFromConfig(config, { prepare: false });
+  await database.start();
+  try {
+    await work(database);
+  } finally {
+    await database.stop();
+  }
+}

@@ -1,0 +1,14 @@
+import express from "express";
+import pg from "pg";
+
+// The same read as GET /api/v1/users/:id, through plain pg in an equally bare handler.
+const pool = new pg.Pool({ connectionString: process.argv[3], max: 10 });
+const app = express();
+app.get("/api/v1/users/:id", async (req, res) => {
+  const { rows } = await pool.query('SELECT id, email, name, "createdAt", "updatedAt" FROM "User" WHERE id = $1', [
+    req.params.id,
+  ]);
+  if (rows.length === 0) res.status(404).end();
+  else res.json(rows[0]);
+});
+app.listen(Number(process.argv[2]), "127.0.0.1", () => process.send?.("ready"));

@@ -1,0 +1,270 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import path from "node:path";
+import autocannon from "autocannon";
+
+/**
+ * `pnpm bench`: every figure is a ratio of contenders measured in this run, interleaved
+ * (A B A B …) over several rounds, median reported — the machine is shared and noisy.
+ */
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
+const SECRET = "bench-secret-key-that-is-long-enough-for-production";
+const node = process.execPath;
+
+interface Server {
+  url: string;
+  child: ChildProcess;
+}
+
+interface Contender {
+  name: string;
+  path: string;
+  start(port: number): Promise<Server>;
+}
+
+interface Sample {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+let nextPort = 47_100;
+
+async function waitFor200(url: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    try {
+      if ((await fetch(url)).status === 200) return;
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`no 200 from ${url} within ${timeoutMs} ms`);
+}
+
+function spawnServer(args: string[], env: Record<string, string>, port: number, readyPath: string) {
+  const child = spawn(node, args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  return { child, url, ready: waitFor200(`${url}${readyPath}`) };
+}
+
+const apiEnv = (port: number, databaseUrl?: string): Record<string, string> => ({
+  APP_ENV: "production",
+  SECRET_KEY: SECRET,
+  HOST: "127.0.0.1",
+  PORT: String(port),
+  LOG_LEVEL: "info",
+  PGLITE_DATA_DIR: mkdtempSync(path.join(tmpdir(), "bench-pglite-")),
+  ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+});
+
+function fullApp(name: string, urlPath: string, databaseUrl?: string): Contender {
+  return {
+    name,
+    path: urlPath,
+    async start(port) {
+      const server = spawnServer(["apps/api/dist/server.js"], apiEnv(port, databaseUrl), port, "/api/v1/ready");
+      await server.ready;
+      return server;
+    },
+  };
+}
+
+function script(name: string, file: string, urlPath: string, extraArgs: string[] = []): Contender {
+  return {
+    name,
+    path: urlPath,
+    async start(port) {
+      const server = spawnServer([file, String(port), ...extraArgs], {}, port, urlPath);
+      await server.ready;
+      return server;
+    },
+  };
+}
+
+async function load(url: string): Promise<Sample> {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, pipelining: 1 });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx,
+  };
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+};
+
+/** Runs the contenders side by side: all started once, then ROUNDS interleaved loads. */
+async function compare(contenders: Contender[]) {
+  const servers = await Promise.all(contenders.map((contender) => contender.start(nextPort++)));
+  const samples = new Map<string, Sample[]>(contenders.map((contender) => [contender.name, []]));
+  try {
+    for (const [i, contender] of contenders.entries()) await load(`${servers[i]?.url}${contender.path}`); // warm-up
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [i, contender] of contenders.entries()) {
+        samples.get(contender.name)?.push(await load(`${servers[i]?.url}${contender.path}`));
+      }
+    }
+  } finally {
+    for (const server of servers) server.child.kill("SIGKILL");
+  }
+  return contenders.map((contender) => {
+    const runs = samples.get(contender.name) ?? [];
+    return {
+      name: contender.name,
+      path: contender.path,
+      rps: Math.round(median(runs.map((run) => run.rps))),
+      p50: median(runs.map((run) => run.p50)),
+      p99: median(runs.map((run) => run.p99)),
+      errors: runs.reduce((sum, run) => sum + run.errors, 0),
+      rounds: runs.map((run) => Math.round(run.rps)),
+    };
+  });
+}
+
+/** Spawn → first 200 on /api/v1/ready, then idle RSS one second later; median of ROUNDS. */
+async function coldStart(databaseUrl?: string) {
+  const times: number[] = [];
+  const rss: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const port = nextPort++;
+    const started = performance.now();
+    const server = spawnServer(["apps/api/dist/server.js"], apiEnv(port, databaseUrl), port, "/api/v1/ready");
+    await server.ready;
+    times.push(performance.now() - started);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const status = readFileSync(`/proc/${server.child.pid}/status`, "utf8");
+    rss.push(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+    server.child.kill("SIGKILL");
+  }
+  return { ms: Math.round(median(times)), rssMb: Math.round(median(rss)) };
+}
+
+function startPostgres(): string | undefined {
+  if (process.env.BENCH_DATABASE_URL) return process.env.BENCH_DATABASE_URL;
+  try {
+    return execFileSync("scripts/pg-local.sh", ["start"], {
+      cwd: ROOT,
+      env: { ...process.env, PG_LOCAL_PORT: "55499" },
+    })
+      .toString()
+      .trim();
+  } catch {
+    console.warn("PostgreSQL not available (apt-get install postgresql): skipping the database contenders");
+    return undefined;
+  }
+}
+
+function cli(args: string[], databaseUrl: string): string {
+  return execFileSync(node, ["apps/api/dist/cli.js", ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", APP_ENV: "production", SECRET_KEY: SECRET, DATABASE_URL: databaseUrl },
+  }).toString();
+}
+
+const fmt = (n: number, digits = 2) => n.toFixed(digits);
+
+async function main() {
+  console.log(`bench: ${ROUNDS} rounds × ${DURATION_S}s, ${CONNECTIONS} connections, interleaved; medians`);
+  const report: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model,
+      memGb: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+    },
+    settings: { rounds: ROUNDS, durationS: DURATION_S, connections: CONNECTIONS },
+  };
+
+  const databaseUrl = startPostgres();
+  try {
+    const http = await compare([
+      fullApp("full app (production)", "/api/v1/health", databaseUrl),
+      script("bare express", "bench/servers/express.ts", "/api/v1/health"),
+      script("node:http", "bench/servers/node-http.ts", "/api/v1/health"),
+    ]);
+    report.http = http;
+    const [full, bare, raw] = http;
+    report.ratios = {
+      fullOverExpress: (full?.rps ?? 0) / (bare?.rps ?? 1),
+      expressOverNodeHttp: (bare?.rps ?? 0) / (raw?.rps ?? 1),
+      fullOverNodeHttp: (full?.rps ?? 0) / (raw?.rps ?? 1),
+    };
+
+    if (databaseUrl) {
+      cli(["db", "reset", "--force"], databaseUrl);
+      cli(["db", "seed"], databaseUrl);
+      const id = /"id":\s*"?([^",]+)"?/.exec(
+        execFileSync("psql", [
+          databaseUrl,
+          "-qtAc",
+          "SELECT json_build_object('id', id) FROM \"User\" LIMIT 1",
+        ]).toString(),
+      )?.[1];
+      const db = await compare([
+        fullApp("prisma: GET /api/v1/users/:id", `/api/v1/users/${id}`, databaseUrl),
+        script("raw pg: same query", "bench/servers/pg.ts", `/api/v1/users/${id}`, [databaseUrl]),
+      ]);
+      report.db = db;
+      (report.ratios as Record<string, number>).prismaOverPg = (db[0]?.rps ?? 0) / (db[1]?.rps ?? 1);
+    }
+
+    report.coldStart = {
+      pglite: await coldStart(),
+      ...(databaseUrl ? { postgres: await coldStart(databaseUrl) } : {}),
+    };
+  } finally {
+    if (databaseUrl && !process.env.BENCH_DATABASE_URL) {
+      execFileSync("scripts/pg-local.sh", ["stop"], { cwd: ROOT, env: { ...process.env, PG_LOCAL_PORT: "55499" } });
+    }
+  }
+
+  if (process.env.BENCH_SKIP_TESTS !== "1") {
+    const started = performance.now();
+    execFileSync("pnpm", ["turbo", "run", "test", "--force", "--output-logs=errors-only"], {
+      cwd: ROOT,
+      stdio: "ignore",
+    });
+    report.testSuiteSeconds = Number(((performance.now() - started) / 1000).toFixed(1));
+  }
+
+  printReport(report);
+  mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
+  writeFileSync(path.join(ROOT, "bench/results/latest.json"), `${JSON.stringify(report, null, 2)}\n`);
+  console.log("\nwrote bench/results/latest.json");
+}
+
+function printReport(report: Record<string, unknown>) {
+  type Row = { name: string; path: string; rps: number; p50: number; p99: number; errors: number };
+  const rows = [...((report.http as Row[]) ?? []), ...((report.db as Row[]) ?? [])];
+  console.log("\n| contender | path | req/s | p50 ms | p99 ms | errors |\n|---|---|---:|---:|---:|---:|");
+  for (const row of rows) {
+    console.log(`| ${row.name} | \`${row.path}\` | ${row.rps} | ${row.p50} | ${row.p99} | ${row.errors} |`);
+  }
+  const ratios = report.ratios as Record<string, number>;
+  console.log("\n| ratio | value | target |\n|---|---:|---:|");
+  console.log(`| full app ÷ bare Express | ${fmt(ratios.fullOverExpress ?? 0)} | ≥ 1.00 |`);
+  console.log(`| bare Express ÷ node:http | ${fmt(ratios.expressOverNodeHttp ?? 0)} | — |`);
+  console.log(`| full app ÷ node:http | ${fmt(ratios.fullOverNodeHttp ?? 0)} | — |`);
+  if (ratios.prismaOverPg !== undefined) console.log(`| Prisma ÷ raw pg | ${fmt(ratios.prismaOverPg)} | ≥ 0.80 |`);
+  const cold = report.coldStart as Record<string, { ms: number; rssMb: number }>;
+  console.log("\n| cold start (built JS) | spawn → first 200 on /ready | idle RSS |\n|---|---:|---:|");
+  for (const [mode, value] of Object.entries(cold)) console.log(`| ${mode} | ${value.ms} ms | ${value.rssMb} MB |`);
+  if (report.testSuiteSeconds !== undefined)
+    console.log(`\nwhole test suite (turbo --force): ${report.testSuiteSeconds} s`);
+}
+
+await main();

@@ -1,0 +1,137 @@
+import type { PGlite } from "@electric-sql/pglite";
+import {
+  type AdapterFactory,
+  openPglite,
+  type PgliteDataDir,
+  pgliteAdapterFactory,
+  postgresAdapterFactory,
+} from "./adapters.ts";
+import { PrismaClient } from "./client.ts";
+import { migrateDeploy } from "./migrations.ts";
+import { seedIfEmpty } from "./seed.ts";
+
+/** The few logger methods the database uses; a pino logger fits. */
+export interface DbLogger {
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+}
+
+export interface DbOptions {
+  /** PostgreSQL URL. Without one the embedded PGlite is used. */
+  url?: string;
+  /** PGlite only: a folder (kept across restarts) or "memory" (default). */
+  dataDir?: PgliteDataDir;
+  /**
+   * PGlite only: a database to use instead of dataDir, closed on stop. A function is called on
+   * first use, not on start (tests pass a lazily made copy of a migrated template).
+   */
+  pglite?: PGlite | (() => Promise<PGlite>);
+  /** PostgreSQL only: connections in the pool. */
+  poolMax: number;
+  /** Bounds connecting, each statement (PostgreSQL) and the readiness check, so an outage fails fast. */
+  timeoutMs: number;
+  /** Apply pending migrations on start (development); production runs `db migrate` as a release step. */
+  migrate?: boolean;
+  /** Seed example data on start when there are no users yet (development). */
+  seedIfEmpty?: boolean;
+  /** The folder holding schema.prisma and migrations/ (default: this package's prisma/). */
+  prismaDir?: string;
+  logger?: DbLogger;
+}
+
+/** The database as an extension: `client` is usable once `start()` resolved. */
+export interface Db {
+  readonly name: "db";
+  readonly mode: "pglite" | "postgres";
+  readonly client: PrismaClient;
+  /**
+   * The same database for migrations (`migrateDeploy({ factory: db.migrationFactory })`):
+   * on PostgreSQL a one-connection pool without the statement timeout, since migrations may run long.
+   */
+  readonly migrationFactory: AdapterFactory;
+  start(): Promise<void>;
+  check(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createDb(options: DbOptions): Db {
+  return options.url === undefined ? pgliteDb(options) : postgresDb({ ...options, url: options.url });
+}
+
+function pgliteDb(options: DbOptions): Db {
+  const source = options.pglite;
+  let pglite: Promise<PGlite> | undefined;
+  let state: "new" | "started" | "stopped" = "new";
+  const open = () => {
+    pglite ??=
+      typeof source === "function" ? source() : Promise.resolve(source ?? openPglite(options.dataDir ?? "memory"));
+    return pglite;
+  };
+  const factory = pgliteAdapterFactory(async () => {
+    if (state !== "started") throw new Error(`the database is ${state === "new" ? "not started" : "stopped"}`);
+    return open();
+  });
+  const client = new PrismaClient({ adapter: factory });
+  return {
+    name: "db",
+    mode: "pglite",
+    client,
+    migrationFactory: factory,
+    async start() {
+      state = "started";
+      if (typeof source !== "function") await open();
+      await prepare(options, client, factory);
+    },
+    check: () => selectOne(client, options.timeoutMs),
+    async stop() {
+      state = "stopped";
+      await client.$disconnect();
+      const db = await pglite;
+      if (db && !db.closed) await db.close();
+    },
+  };
+}
+
+function postgresDb(options: DbOptions & { url: string }): Db {
+  const onPoolError = (error: Error) => options.logger?.warn({ err: error }, "database connection lost");
+  const factory = postgresAdapterFactory({ ...options, onPoolError });
+  const client = new PrismaClient({ adapter: factory });
+  const migrationFactory = postgresAdapterFactory({ ...options, poolMax: 1, forMigrations: true });
+  return {
+    name: "db",
+    mode: "postgres",
+    client,
+    migrationFactory,
+    async start() {
+      await client.$connect();
+      await prepare(options, client, migrationFactory);
+      await selectOne(client, options.timeoutMs);
+    },
+    check: () => selectOne(client, options.timeoutMs),
+    stop: () => client.$disconnect(),
+  };
+}
+
+async function prepare(options: DbOptions, client: PrismaClient, migrations: AdapterFactory) {
+  if (options.migrate) {
+    const { applied } = await migrateDeploy({
+      factory: migrations,
+      ...(options.prismaDir ? { prismaDir: options.prismaDir } : {}),
+    });
+    if (applied.length > 0) options.logger?.info({ applied }, `applied ${applied.length} migration(s)`);
+  }
+  if (options.seedIfEmpty && (await seedIfEmpty(client))) options.logger?.info({}, "seeded example data");
+}
+
+/** `SELECT 1`, failing after `timeoutMs` even if the database never answers. */
+async function selectOne(client: PrismaClient, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`database did not answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([client.$queryRaw`SELECT 1`, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,32 @@
+import { Prisma } from "./client.ts";
+
+/** What a caller can do about a failed query: the API maps these to 409, 404 and 503. */
+export type DbErrorKind = "unique" | "not-found" | "unavailable";
+
+// Prisma codes for "the database cannot be reached, refused us, or did not answer in time":
+// authentication failed, unreachable, timed out, database missing, access denied, connection
+// closed, pool timeout, too many connections.
+const UNAVAILABLE_CODES = new Set(["P1000", "P1001", "P1002", "P1003", "P1008", "P1010", "P1017", "P2024", "P2037"]);
+// Errors of the pg pool, node sockets and PGlite that mean the same, raised outside Prisma's codes.
+const UNAVAILABLE_MESSAGES =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|timeout exceeded when trying to connect|Query read timeout|statement timeout|terminating connection|the database system is (starting up|shutting down)|PGlite is closed|database is not started|Can't reach database server/i;
+
+export function classifyDbError(error: unknown): DbErrorKind | undefined {
+  if (error instanceof Prisma.PrismaClientKnownRequestError) {
+    if (error.code === "P2002") return "unique";
+    if (error.code === "P2025") return "not-found";
+    if (UNAVAILABLE_CODES.has(error.code)) return "unavailable";
+  }
+  if (error instanceof Prisma.PrismaClientInitializationError) return "unavailable";
+  if (error instanceof Error && UNAVAILABLE_MESSAGES.test(messages(error))) return "unavailable";
+  return undefined;
+}
+
+/** The message of an error and of its causes: drivers often wrap the socket error. */
+function messages(error: Error): string {
+  const parts: string[] = [];
+  for (let current: unknown = error; current instanceof Error && parts.length < 5; current = current.cause) {
+    parts.push(current.message);
+  }
+  return parts.join("\n");
+}

@@ -1,0 +1,19 @@
+export type { AdapterFactory, PgliteDataDir } from "./adapters.ts";
+export { openPglite, pgliteAdapterFactory, postgresAdapterFactory } from "./adapters.ts";
+export { Prisma, PrismaClient, type User } from "./client.ts";
+export { createDb, type Db, type DbLogger, type DbOptions } from "./db.ts";
+export { classifyDbError, type DbErrorKind } from "./errors.ts";
+export {
+  checkMigrations,
+  createMigration,
+  diffMigrationsToSchema,
+  MigrationFailedError,
+  type MigrationStatus,
+  migrateDeploy,
+  migrateStatus,
+  NoChangesError,
+  resetDatabase,
+  type SchemaDiff,
+} from "./migrations.ts";
+export { DEFAULT_PRISMA_DIR } from "./paths.ts";
+export { SEED_USERS, seed, seedIfEmpty } from "./seed.ts";

@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { classifyDbError, createDb, Prisma, SEED_USERS, seed, seedIfEmpty } from "../src/index.ts";
+import { startedDb } from "./support.ts";
+
+describe("the Prisma client over the db extension", () => {
+  it("creates, reads, updates and deletes", async () => {
+    const { client } = await startedDb();
+    const created = await client.user.create({ data: { email: "ada@example.com", name: "Ada" } });
+    expect(created).toMatchObject({ id: expect.any(Number), email: "ada@example.com", name: "Ada" });
+    expect(created.createdAt).toBeInstanceOf(Date);
+    expect(await client.user.findUnique({ where: { id: created.id } })).toEqual(created);
+    const updated = await client.user.update({ where: { id: created.id }, data: { name: "Ada L." } });
+    expect(updated.name).toBe("Ada L.");
+    expect(updated.updatedAt.getTime()).toBeGreaterThanOrEqual(created.updatedAt.getTime());
+    await client.user.delete({ where: { id: created.id } });
+    expect(await client.user.count()).toBe(0);
+  });
+
+  it("reports a duplicate email as P2002 (unique) and a missing row as P2025 (not-found)", async () => {
+    const { client } = await startedDb();
+    await client.user.create({ data: { email: "dup@example.com" } });
+    const duplicate = await client.user.create({ data: { email: "dup@example.com" } }).catch((error) => error);
+    expect(duplicate).toBeInstanceOf(Prisma.PrismaClientKnownRequestError);
+    expect(duplicate.code).toBe("P2002");
+    expect(classifyDbError(duplicate)).toBe("unique");
+    const missing = await client.user.delete({ where: { id: 999_999 } }).catch((error) => error);
+    expect(missing.code).toBe("P2025");
+    expect(classifyDbError(missing)).toBe("not-found");
+    expect(classifyDbError(new Error("something else"))).toBeUndefined();
+  });
+
+  it("runs transactions", async () => {
+    const { client } = await startedDb();
+    await expect(
+      client.$transaction(async (tx) => {
+        await tx.user.create({ data: { email: "tx@example.com" } });
+        throw new Error("roll back");
+      }),
+    ).rejects.toThrow("roll back");
+    expect(await client.user.count()).toBe(0);
+  });
+
+  it("seeds idempotently", async () => {
+    const { client } = await startedDb();
+    await seed(client);
+    await seed(client);
+    expect(await client.user.count()).toBe(SEED_USERS.length);
+    expect(await seedIfEmpty(client)).toBe(false);
+  });
+
+  it("isolates tests: every test starts from an empty, migrated database", async () => {
+    const { client } = await startedDb();
+    expect(await client.user.count()).toBe(0);
+  });
+});
+
+describe("createDb: readiness", () => {
+  it("checks with SELECT 1, and fails fast once the database is gone", async () => {
+    const db = await startedDb();
+    await expect(db.check()).resolves.toBeUndefined();
+    await db.database.drop(); // closes the PGlite / drops the PostgreSQL database under the open pool
+    const started = performance.now();
+    const error = await db.check().catch((caught) => caught);
+    expect(error).toBeInstanceOf(Error);
+    expect(performance.now() - started).toBeLessThan(2000);
+    const query = await db.client.user.count().catch((caught) => caught);
+    expect(classifyDbError(query), `${query.code} ${query.message}`).toBe("unavailable");
+  });
+
+  it("fails fast against a port nothing listens on, and reports it as unavailable", async () => {
+    const db = createDb({ url: "postgres://nobody:secret@127.0.0.1:1/none", poolMax: 1, timeoutMs: 1000 });
+    const started = performance.now();
+    await expect(db.start()).rejects.toThrow();
+    const error = await db.client.user.count().catch((caught) => caught);
+    expect(classifyDbError(error)).toBe("unavailable");
+    await expect(db.check()).rejects.toThrow();
+    expect(performance.now() - started).toBeLessThan(3000);
+    await db.stop();
+  });
+});
