@@ -35,6 +35,8 @@ export function createApp({ config, logger, registry, db }: AppDeps): Express {
   const views = new Eta({ views: VIEWS_DIR, cache: production });
 
   app.disable("x-powered-by");
+  // API JSON is dynamic and rarely revalidated: hashing every body for an ETag costs more than it saves.
+  app.set("etag", false);
   app.set("trust proxy", config.TRUST_PROXY);
 
   // Order matters: the id exists before anything logs, the logger before the context
