@@ -136,7 +136,7 @@ STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=10s --timeout=4s --start-period=20s --retries=3 \
     CMD ["node", "/app/docker/healthcheck.mjs"]
 ENTRYPOINT []
-CMD ["node", "dist/server.js"]
+CMD ["node", "--import", "./dist/instrumentation.js", "dist/server.js"]
 
 # ------------------------------------------------------------------------- runtime ---
 # Default target (last stage). See the header for why it is not FROM node:24-bookworm-slim.
@@ -163,4 +163,4 @@ HEALTHCHECK --interval=10s --timeout=4s --start-period=20s --retries=3 \
     CMD ["node", "/app/docker/healthcheck.mjs"]
 # node is PID 1 and handles SIGTERM/SIGINT itself (src/server.ts); the migrate one-off
 # runs the same image with: node dist/cli.js db migrate
-CMD ["node", "dist/server.js"]
+CMD ["node", "--import", "./dist/instrumentation.js", "dist/server.js"]

@@ -11,8 +11,15 @@ import { rateLimiter } from "./http/rate-limit.ts";
 import { requestId } from "./http/request-id.ts";
 import { requireJson } from "./http/require-json.ts";
 import { securityHeaders } from "./http/security.ts";
+import type { Metrics } from "./metrics.ts";
+import { buildOpenApiDocument, type OpenApiPaths } from "./openapi/document.ts";
+import { docsOpenApi } from "./routes/docs/openapi.ts";
+import { docsRoutes } from "./routes/docs/router.ts";
+import { mainOpenApi } from "./routes/main/openapi.ts";
 import { mainRoutes } from "./routes/main/router.ts";
+import { systemOpenApi } from "./routes/system/openapi.ts";
 import { systemRoutes } from "./routes/system/router.ts";
+import { usersOpenApi } from "./routes/users/openapi.ts";
 import { usersRoutes } from "./routes/users/router.ts";
 
 export interface AppDeps {
@@ -21,14 +28,24 @@ export interface AppDeps {
   registry: ExtensionRegistry;
   /** The database client; its lifecycle is the registry's "db" extension. */
   db: PrismaClient;
+  /** Prometheus request metrics (METRICS_ENABLED); absent = no per-request cost. */
+  metrics?: Metrics;
 }
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 export const PUBLIC_DIR = path.join(ROOT, "public");
 const VIEWS_DIR = path.join(ROOT, "views");
 
+interface Mount {
+  path: string;
+  router: Router;
+  openapi: OpenApiPaths;
+}
+
+const API_INFO = { title: "Express starter API", version: "1.0.0" };
+
 /** Builds a fully wired Express app. It never listens: server.ts and the tests do that. */
-export function createApp({ config, logger, registry, db }: AppDeps): Express {
+export function createApp({ config, logger, registry, db, metrics }: AppDeps): Express {
   const app = express();
   const production = config.APP_ENV === "production";
   const context = createRequestContext();
@@ -42,6 +59,7 @@ export function createApp({ config, logger, registry, db }: AppDeps): Express {
   // Order matters: the id exists before anything logs, the logger before the context
   // that carries it, security headers before any response, the rate limit before any
   // work is spent on a request, parsers only for routes.
+  if (metrics) app.use(metrics.middleware);
   app.use(requestId);
   app.use(createHttpLogger({ logger, requestId: (req) => String(req.id) }));
   app.use(context.middleware);
@@ -63,12 +81,16 @@ export function createApp({ config, logger, registry, db }: AppDeps): Express {
   app.use(express.urlencoded({ limit: config.BODY_LIMIT, extended: false, parameterLimit: 100 }));
   app.use("/api", requireJson);
 
-  const mounts: [string, Router][] = [
-    ["/", mainRoutes({ views, context, profile: config.APP_ENV })],
-    ["/api/v1", systemRoutes({ registry })],
-    ["/api/v1/users", usersRoutes({ db })],
+  // Route modules: each a router and the OpenAPI description of its paths (relative to the mount).
+  const mounts: Mount[] = [
+    { path: "/", router: mainRoutes({ views, context, profile: config.APP_ENV }), openapi: mainOpenApi },
+    { path: "/api/v1", router: systemRoutes({ registry }), openapi: systemOpenApi },
+    { path: "/api/v1/users", router: usersRoutes({ db }), openapi: usersOpenApi },
+    // gen:mounts — `pnpm gen route <name>` inserts new route modules above this line.
   ];
-  for (const [mountPath, router] of mounts) app.use(mountPath, router);
+  for (const { path: mountPath, router } of mounts) app.use(mountPath, router);
+  const document = buildOpenApiDocument([...mounts, { path: "/", openapi: docsOpenApi }], API_INFO);
+  app.use(docsRoutes({ document, ui: config.API_DOCS }));
 
   app.use(notFoundHandler);
   app.use(errorHandler({ exposeInternals: config.APP_ENV === "development" }));

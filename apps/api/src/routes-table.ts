@@ -30,4 +30,19 @@ export function listRoutes(app: Express): RouteEntry[] {
   return entries;
 }
 
+/** Each route object of an app (what Express puts on `req.route`) → its full path template. */
+export function routeTemplates(app: Express): WeakMap<object, string> {
+  const templates = new WeakMap<object, string>();
+  const walk = (stack: Layer[], prefix: string) => {
+    for (const layer of stack) {
+      if (layer.route) templates.set(layer.route, joinPaths(prefix, layer.route.path));
+      else if (layer.handle.stack && typeof layer.rawPath === "string") {
+        walk(layer.handle.stack, joinPaths(prefix, layer.rawPath));
+      }
+    }
+  };
+  walk((app.router as unknown as { stack: Layer[] }).stack, "");
+  return templates;
+}
+
 const joinPaths = (a: string, b: string) => `/${[a, b].join("/").split("/").filter(Boolean).join("/")}`;

@@ -1,5 +1,7 @@
-import { createServer, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
 import type { Config } from "@repo/config";
 import type { ExtensionRegistry } from "@repo/extensions";
 import type { Logger } from "@repo/logger";
@@ -14,21 +16,55 @@ export interface RunningServer {
    * Resolves true when everything drained in time.
    */
   close(reason: string): Promise<boolean>;
+  /**
+   * The id of the request whose async context is current (undefined outside a request). The
+   * process's 'unhandledRejection' handler runs in the context of the rejected promise, so it
+   * can name the request that caused it.
+   */
+  currentRequestId(): string | undefined;
 }
+
+/**
+ * Largest request line + headers Node accepts (its default, pinned so a `--max-http-header-size`
+ * flag cannot raise it). A URL or headers past it are answered 431 by the 'clientError' handler.
+ */
+export const MAX_HEADER_SIZE = 16 * 1024;
 
 type ServeOptions = { config: Config; logger: Logger; registry: ExtensionRegistry; app: Express };
 
-/** Starts the extensions, then listens on HOST:PORT with the configured timeouts. */
-export async function serve({ config, logger, registry, app }: ServeOptions): Promise<RunningServer> {
-  await registry.start();
+/**
+ * The HTTP server, not yet listening: the configured timeouts, the header size limit, problem+json
+ * answers to requests Node rejects before Express sees them, and each request run in an async
+ * context that `currentRequestId()` reads. Tests listen on it to exercise the real server.
+ */
+export function createHttpServer({ config, logger, app }: Pick<ServeOptions, "config" | "logger" | "app">): {
+  server: Server;
+  currentRequestId(): string | undefined;
+} {
+  const requests = new AsyncLocalStorage<IncomingMessage>();
   const server = createServer(
     {
       keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
       headersTimeout: config.HEADERS_TIMEOUT_MS,
       requestTimeout: config.REQUEST_TIMEOUT_MS,
+      maxHeaderSize: MAX_HEADER_SIZE,
     },
-    app,
+    (req, res) => requests.run(req, () => app(req, res)),
   );
+  server.on("clientError", (error, socket) =>
+    answerClientError(error as NodeJS.ErrnoException, socket as Socket, logger),
+  );
+  const currentRequestId = () => {
+    const id = (requests.getStore() as { id?: unknown } | undefined)?.id;
+    return id === undefined ? undefined : String(id);
+  };
+  return { server, currentRequestId };
+}
+
+/** Starts the extensions, then listens on HOST:PORT with the configured timeouts. */
+export async function serve({ config, logger, registry, app }: ServeOptions): Promise<RunningServer> {
+  await registry.start();
+  const { server, currentRequestId } = createHttpServer({ config, logger, app });
   let closing = false;
   // Responses not yet sent. When draining starts they switch to `Connection: close`, so
   // keep-alive clients reconnect elsewhere and their sockets do not hold the drain open.
@@ -79,5 +115,55 @@ export async function serve({ config, logger, registry, app }: ServeOptions): Pr
     return clean;
   };
 
-  return { server, url, close };
+  return { server, url, close, currentRequestId };
+}
+
+/** Node's own answers to requests it cannot parse, kept, but in the problem+json shape. */
+const CLIENT_ERRORS: Record<string, { status: number; type: string; detail: string }> = {
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    type: "urn:problem:headers-too-large",
+    detail: `The request line and headers exceed ${MAX_HEADER_SIZE} bytes`,
+  },
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: {
+    status: 413,
+    type: "about:blank",
+    detail: "Chunk extensions are too large",
+  },
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, type: "about:blank", detail: "The request was not received in time" },
+};
+
+/**
+ * 'clientError': the bytes are not an HTTP request Node can hand to Express (header overflow,
+ * bad syntax, timeout). Answer in the one error shape with a fresh request id and close the
+ * connection, as Node would, but never echo what was received.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket, logger: Logger): void {
+  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+  if (error.code === "ECONNRESET" || !socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const known = CLIENT_ERRORS[error.code ?? ""];
+  const status = known?.status ?? 400;
+  const requestId = randomUUID();
+  const body = JSON.stringify({
+    type: known?.type ?? "urn:problem:malformed-request",
+    title: STATUS_CODES[status],
+    status,
+    detail: known?.detail ?? "The request is not valid HTTP/1.1",
+    requestId,
+  });
+  logger.warn({ requestId, code: error.code, status }, "client error: request rejected before routing");
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+      "Content-Type: application/problem+json\r\n" +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      `X-Request-ID: ${requestId}\r\n` +
+      "Connection: close\r\n\r\n" +
+      body,
+  );
+  // The client may still be sending (e.g. more oversized headers): give it a moment to read the
+  // answer, then drop the connection.
+  socket.setTimeout(1000, () => socket.destroy());
 }

@@ -5,6 +5,7 @@ import { createLogger, type Logger } from "@repo/logger";
 import { createApp } from "./app.ts";
 import { runPrimary } from "./cluster.ts";
 import { databaseFromConfig } from "./database.ts";
+import { createMetrics, serveMetrics } from "./metrics.ts";
 import { serve } from "./serve.ts";
 
 // Process entry point: the one place that reads the real environment and owns the process.
@@ -36,13 +37,20 @@ async function startServer(config: Config, logger: Logger): Promise<void> {
   try {
     const db = databaseFromConfig(config, { logger });
     registry.register(db);
-    const app = createApp({ config, logger, registry, db: db.client });
+    const metrics = config.METRICS_ENABLED ? createMetrics() : undefined;
+    const app = createApp({ config, logger, registry, db: db.client, metrics });
     const running = await serve({ config, logger, registry, app });
+    // With WEB_CONCURRENCY > 1 the workers share this port, so each scrape reads one worker.
+    const metricsServer = metrics
+      ? await serveMetrics({ registry: metrics.registry, host: config.METRICS_HOST, port: config.METRICS_PORT })
+      : undefined;
+    if (metricsServer) logger.info({ url: metricsServer.url }, `metrics on ${metricsServer.url}`);
     let stopping = false;
     const shutdown = (reason: string, code = 0) => {
       // A worker can get Ctrl-C's SIGINT and then the primary's SIGTERM: drain once.
       if (stopping) return;
       stopping = true;
+      void metricsServer?.close();
       running.close(reason).then(
         (clean) => exit(clean ? code : 1),
         (err) => {
@@ -54,9 +62,12 @@ async function startServer(config: Config, logger: Logger): Promise<void> {
     process.on("SIGTERM", () => shutdown("SIGTERM"));
     process.on("SIGINT", () => shutdown("SIGINT"));
     // Express 5 routes rejected handlers to the error middleware; anything still unhandled is a
-    // bug outside a request. Log it, drain, and exit 1 so the supervisor starts a clean process.
+    // bug (e.g. a promise nobody awaited). Log it, drain, and exit 1 so the supervisor starts a
+    // clean process. Node runs this handler in the async context of the rejected promise, so a
+    // rejection that started inside a request is logged with that request's id.
     process.on("unhandledRejection", (reason) => {
-      logger.fatal({ err: reason }, "unhandled promise rejection: shutting down");
+      const requestId = running.currentRequestId();
+      logger.fatal({ err: reason, ...(requestId ? { requestId } : {}) }, "unhandled promise rejection: shutting down");
       shutdown("unhandledRejection", 1);
     });
   } catch (err) {

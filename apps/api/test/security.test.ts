@@ -1,5 +1,11 @@
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import path from "node:path";
 import request from "supertest";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { PUBLIC_DIR } from "../src/app.ts";
+import { MAX_HEADER_SIZE } from "../src/serve.ts";
+import { contractViolation, listen } from "./raw-http.ts";
 import { buildTestApp } from "./support.ts";
 
 describe("security headers", () => {
@@ -104,6 +110,186 @@ describe("rate limiting", () => {
     for (let i = 0; i < 5; i++) {
       const res = await request(app).get("/api/v1/users").expect(200);
       expect(res.headers["ratelimit-policy"]).toBeUndefined();
+    }
+  });
+});
+
+/** Writes raw bytes on a fresh loopback connection; resolves with everything the server sent before closing. */
+function rawExchange(port: number, data: string): Promise<{ head: string; body: string; closed: boolean }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1", () => socket.write(data));
+    let received = "";
+    socket.on("data", (chunk) => {
+      received += chunk;
+    });
+    socket.on("error", (error: NodeJS.ErrnoException) => (error.code === "ECONNRESET" ? undefined : reject(error)));
+    socket.on("close", () => {
+      const [head = "", body = ""] = received.split("\r\n\r\n");
+      resolve({ head, body, closed: true });
+    });
+  });
+}
+
+describe("limits: each breach answered with the right 4xx in the problem shape", () => {
+  it(`request line + headers over ${MAX_HEADER_SIZE} bytes: 431 problem+json from the server's clientError handler, connection closed, nothing echoed or logged`, async () => {
+    const built = await buildTestApp();
+    const server = await listen(built);
+    const secret = "hdr-secret-0123456789";
+    const cases = {
+      "one 20 kB header": `GET /ping HTTP/1.1\r\nHost: x\r\nX-Big: ${secret}${"a".repeat(20_000)}\r\n\r\n`,
+      "a 20 kB URL": `GET /ping?q=${secret}${"a".repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`,
+      "3000 small headers": `GET /ping HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 3000 }, (_, i) => `X-H${i}: ${secret}\r\n`).join("")}\r\n`,
+    };
+    for (const [name, data] of Object.entries(cases)) {
+      const { head, body, closed } = await rawExchange(server.port, data);
+      expect(head, name).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+      expect(head, name).toMatch(/\r\nContent-Type: application\/problem\+json\r\n/);
+      expect(head, name).toMatch(/\r\nConnection: close/);
+      expect(closed).toBe(true);
+      const problem = JSON.parse(body);
+      expect(problem).toMatchObject({
+        type: "urn:problem:headers-too-large",
+        title: "Request Header Fields Too Large",
+        status: 431,
+      });
+      expect(head).toContain(`X-Request-ID: ${problem.requestId}`);
+      expect(body).not.toContain(secret);
+      expect(
+        built.logs.some((line) => line.requestId === problem.requestId && line.code === "HPE_HEADER_OVERFLOW"),
+      ).toBe(true);
+    }
+    expect(JSON.stringify(built.logs)).not.toContain(secret);
+    // Below the limit is fine: the limit is not tighter than it says.
+    const fits = await server.send("GET", `/ping?${"q=1&".repeat(100)}`, { headers: { "x-big": "a".repeat(12_000) } });
+    expect(fits.status).toBe(200);
+  });
+
+  it("bytes that are not HTTP: 400 problem+json, connection closed", async () => {
+    const built = await buildTestApp();
+    const server = await listen(built);
+    for (const data of [
+      "GARBAGE\r\n\r\n",
+      "GET /ping HTTP/9.9\r\n\r\n",
+      "GET /ping HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+    ]) {
+      const { head, body } = await rawExchange(server.port, data);
+      expect(head, data).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+      expect(JSON.parse(body)).toMatchObject({ type: "urn:problem:malformed-request", status: 400 });
+    }
+  });
+
+  it("form bodies over parameterLimit (100): 413 problem+json; query strings with thousands of parameters: 400", async () => {
+    const built = await buildTestApp();
+    const server = await listen(built);
+    const form = (n: number) => ({
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: Array.from({ length: n }, (_, i) => `p${i}=1`).join("&"),
+    });
+    const over = await server.send("POST", "/ping", form(101));
+    expect(over.status).toBe(413);
+    expect(contractViolation(over)).toBeUndefined();
+    expect((over.body as { detail: string }).detail).toMatch(/too many parameters/);
+    expect((await server.send("POST", "/ping", form(100))).status).toBe(405); // parsed, then the route refuses POST
+    const manyQuery = await server.send(
+      "GET",
+      `/api/v1/users?${Array.from({ length: 1500 }, (_, i) => `p${i}=1`).join("&")}`,
+    );
+    expect(manyQuery.status).toBe(400);
+    expect(contractViolation(manyQuery)).toBeUndefined();
+  });
+});
+
+describe("secrets never reach logs or error bodies", () => {
+  it("credentials in headers, bodies and the configuration are absent from every log line and reply", async () => {
+    const secretKey = "cfg-secret-key-0123456789abcdefghijklmnop";
+    const token = "tok-9f8e7d6c5b4a";
+    const built = await buildTestApp({ overrides: { SECRET_KEY: secretKey } });
+    const server = await listen(built);
+    const replies: string[] = [];
+    const headers = {
+      authorization: `Bearer ${token}`,
+      cookie: `session=${token}`,
+      "proxy-authorization": `Basic ${token}`,
+      "x-api-key": token,
+      "content-type": "application/json",
+    };
+    for (const [method, target, body] of [
+      ["GET", "/api/v1/users", undefined],
+      ["GET", "/nope", undefined],
+      ["POST", "/api/v1/users", JSON.stringify({ email: "a@example.com", password: token, token, secret: token })],
+      ["POST", "/api/v1/users", `{"password":"${token}",`],
+      ["PATCH", "/api/v1/users/1", JSON.stringify({ name: token, password: token })],
+      ["GET", "/api/v1/users/%FF", undefined],
+    ] as const) {
+      const res = await server.send(method, target, { headers, ...(body ? { body } : {}) });
+      replies.push(JSON.stringify(res.headers), res.text);
+    }
+    const logged = JSON.stringify(built.logs);
+    expect(built.logs.filter((line) => line.msg === "request completed")).toHaveLength(6);
+    for (const secret of [token, secretKey]) {
+      expect(logged).not.toContain(secret);
+      expect(replies.join("\n")).not.toContain(secret);
+    }
+  });
+});
+
+describe("static files: no listing, no dotfiles, no traversal in any encoding", () => {
+  const marker = "STATIC-SECRET-MARKER";
+  const dotfile = path.join(PUBLIC_DIR, ".test-dotfile");
+  const dotdir = path.join(PUBLIC_DIR, ".test-dotdir");
+
+  it("answers 404 problem+json (never the file) for traversal, encoded and double-encoded dots, backslashes, dotfiles and directories", async () => {
+    writeFileSync(dotfile, marker);
+    mkdirSync(dotdir, { recursive: true });
+    writeFileSync(path.join(dotdir, "inside.txt"), marker);
+    try {
+      const built = await buildTestApp();
+      const server = await listen(built);
+      const paths = [
+        "/static/../package.json",
+        "/static/css/../../package.json",
+        "/static/..%2fpackage.json",
+        "/static/..%2Fpackage.json",
+        "/static/%2e%2e/package.json",
+        "/static/%2e%2e%2fpackage.json",
+        "/static/.%2e/package.json",
+        "/static/%252e%252e/package.json",
+        "/static/%252e%252e%252fpackage.json",
+        "/static/..%252fpackage.json",
+        "/static/..\\package.json",
+        "/static/..%5cpackage.json",
+        "/static/css/..%5c..%5cpackage.json",
+        "/static/%c0%ae%c0%ae/package.json",
+        "/static/..%c0%afpackage.json",
+        "/static/%2fetc%2fpasswd",
+        "/static//etc/passwd",
+        "/static/css/site.css%00.txt",
+        "/static/.test-dotfile",
+        "/static/%2etest-dotfile",
+        "/static/css/../.test-dotfile",
+        "/static/css/..%2f.test-dotfile",
+        "/static/.test-dotdir/inside.txt",
+        "/static/.test-dotdir/",
+        "/static/",
+        "/static",
+        "/static/css",
+        "/static/css/",
+      ];
+      for (const target of paths) {
+        const res = await server.send("GET", target);
+        expect([400, 404], target).toContain(res.status);
+        expect(contractViolation(res), target).toBeUndefined();
+        expect(res.text, target).not.toContain(marker);
+        expect(res.text, target).not.toContain("@repo/api");
+        expect(res.text, target).not.toContain("root:");
+        // A directory is never listed.
+        if (/\/(css)?\/?$/.test(target)) expect(res.text, target).not.toContain("site.css");
+        expect(res.headers.location, target).toBeUndefined();
+      }
+      expect((await server.send("GET", "/static/css/site.css")).status).toBe(200);
+    } finally {
+      rmSync(dotfile, { force: true });
+      rmSync(dotdir, { recursive: true, force: true });
     }
   });
 });

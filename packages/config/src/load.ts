@@ -8,6 +8,7 @@ import {
   configSchema,
   DEV_SECRET_KEY,
   EXAMPLE_SECRET_KEY,
+  PROFILE_DEFAULTS,
   PROFILES,
   type Profile,
 } from "./schema.ts";
@@ -47,7 +48,13 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const profile = resolveProfile(options.profile ?? options.overrides?.APP_ENV ?? env.APP_ENV, env.NODE_ENV);
   const envDir = profile === "production" ? false : (options.envDir ?? findEnvDir(process.cwd()));
   const files = envDir === false ? {} : readEnvFiles(envDir, profile);
-  const input = { ...files, ...definedOnly(env), ...definedOnly(options.overrides ?? {}), APP_ENV: profile };
+  const input = {
+    ...PROFILE_DEFAULTS[profile],
+    ...files,
+    ...definedOnly(env),
+    ...definedOnly(options.overrides ?? {}),
+    APP_ENV: profile,
+  };
   const raw = pickSchemaKeys(input);
   const parsed = configSchema.safeParse(raw);
   const problems = parsed.success ? [] : parsed.error.issues.map((issue) => describeIssue(issue, raw));

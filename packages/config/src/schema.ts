@@ -86,6 +86,15 @@ export const configSchema = z
     REQUEST_TIMEOUT_MS: ms.default(30_000),
     SHUTDOWN_TIMEOUT_MS: ms.default(10_000),
     READY_TIMEOUT_MS: ms.default(2000),
+    /** Interactive API reference at /api/docs; off in production unless set (see PROFILE_DEFAULTS). */
+    API_DOCS: bool.default(true),
+    /** Prometheus metrics on a separate listener, never the public port. */
+    METRICS_ENABLED: bool.default(false),
+    METRICS_HOST: z.string().trim().min(1).default("127.0.0.1"),
+    METRICS_PORT: int(0, 65_535).default(9464),
+    /** OpenTelemetry tracing is on only when this is set (OTLP over HTTP, e.g. http://collector:4318). */
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess((value) => (value === "" ? undefined : value), z.url().optional()),
+    OTEL_SERVICE_NAME: z.string().trim().min(1).default("api"),
   })
   .refine((config) => config.HEADERS_TIMEOUT_MS <= config.REQUEST_TIMEOUT_MS, {
     path: ["HEADERS_TIMEOUT_MS"],
@@ -97,4 +106,9 @@ export const configSchema = z
   });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** Defaults that differ by profile; they sit below .env files and the environment. */
+export const PROFILE_DEFAULTS: Partial<Record<Profile, Partial<Record<keyof Config, string>>>> = {
+  production: { API_DOCS: "false" },
+};
 export type ConfigInput = { [K in keyof Config]?: string };

@@ -163,3 +163,19 @@ describe("redactConfig", () => {
     });
   });
 });
+
+describe("profile defaults", () => {
+  it("serves the API docs in development and test, not in production unless asked", () => {
+    const production = { profile: "production" as const, env: { SECRET_KEY: STRONG_SECRET }, envDir: false as const };
+    expect(loadConfig({ profile: "development", env: {}, envDir: false }).API_DOCS).toBe(true);
+    expect(loadConfig({ profile: "test", env: {}, envDir: false }).API_DOCS).toBe(true);
+    expect(loadConfig(production).API_DOCS).toBe(false);
+    expect(loadConfig({ ...production, overrides: { API_DOCS: "true" } }).API_DOCS).toBe(true);
+  });
+
+  it("keeps metrics and tracing off by default, metrics on loopback", () => {
+    const config = loadConfig({ profile: "development", env: {}, envDir: false });
+    expect(config).toMatchObject({ METRICS_ENABLED: false, METRICS_HOST: "127.0.0.1", METRICS_PORT: 9464 });
+    expect(config.OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
+  });
+});

@@ -8,8 +8,11 @@ export type DbErrorKind = "unique" | "not-found" | "unavailable";
 // closed, pool timeout, too many connections.
 const UNAVAILABLE_CODES = new Set(["P1000", "P1001", "P1002", "P1003", "P1008", "P1010", "P1017", "P2024", "P2037"]);
 // Errors of the pg pool, node sockets and PGlite that mean the same, raised outside Prisma's codes.
+// PostgreSQL's own SQLSTATEs for it (Prisma reports them as "Database error. Code: `57P03`"):
+// class 08 connection exception, 53300 too many connections, 57P01-57P03 shutdown / crash / not
+// yet accepting connections (a server recovering after a crash answers 57P03 for a while).
 const UNAVAILABLE_MESSAGES =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|timeout exceeded when trying to connect|Query read timeout|statement timeout|terminating connection|the database system is (starting up|shutting down)|PGlite is closed|database is not started|Can't reach database server/i;
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|timeout exceeded when trying to connect|Query read timeout|statement timeout|terminating connection|the database system is (starting up|shutting down|in recovery mode|not yet accepting connections)|PGlite is closed|database is not started|Can't reach database server|Code: `(08[0-9A-Z]{3}|53300|57P0[123])`/i;
 
 export function classifyDbError(error: unknown): DbErrorKind | undefined {
   if (error instanceof Prisma.PrismaClientKnownRequestError) {

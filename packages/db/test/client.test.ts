@@ -29,6 +29,22 @@ describe("the Prisma client over the db extension", () => {
     expect(classifyDbError(new Error("something else"))).toBeUndefined();
   });
 
+  it("classifies PostgreSQL's 'cannot connect now' answers (57P01-57P03, class 08, 53300) as unavailable", () => {
+    // What Prisma raised while a PostgreSQL stopped with `pg_ctl stop -m immediate` recovered
+    // (seen by apps/api/test/faults/database.test.ts: a 500 before this was classified).
+    const recovering = new Prisma.PrismaClientKnownRequestError(
+      "Database error. Code: `57P03`. Message: `the database system is not yet accepting connections`",
+      { code: "P2039", clientVersion: Prisma.prismaVersion.client },
+    );
+    expect(classifyDbError(recovering)).toBe("unavailable");
+    for (const code of ["57P01", "57P02", "08006", "53300"]) {
+      expect(classifyDbError(new Error(`Database error. Code: \`${code}\`. Message: \`...\``)), code).toBe(
+        "unavailable",
+      );
+    }
+    expect(classifyDbError(new Error("Database error. Code: `23505`. Message: `duplicate`"))).toBeUndefined();
+  });
+
   it("runs transactions", async () => {
     const { client } = await startedDb();
     await expect(

@@ -51,6 +51,15 @@ function toHttpError(error: unknown, exposeInternals: boolean): HttpError {
     }
     return new HttpError(error.status, { detail: error.message });
   }
+  // The router decodes path parameters and marks a malformed one (`/users/%FF`) as a 400
+  // URIError without `expose`: a client error, not a 500.
+  if (error instanceof URIError && (error as URIError & { status?: number }).status === 400) {
+    return new HttpError(400, {
+      type: "urn:problem:malformed-url",
+      title: "Malformed URL",
+      detail: "The URL contains an invalid percent-encoded sequence",
+    });
+  }
   return new HttpError(500, {
     detail: exposeInternals && error instanceof Error ? error.message : "An unexpected error occurred",
     ...(exposeInternals && error instanceof Error ? { extensions: { stack: error.stack?.split("\n") } } : {}),

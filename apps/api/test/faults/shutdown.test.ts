@@ -1,0 +1,153 @@
+import { connect, type Socket } from "node:net";
+import autocannon from "autocannon";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  call,
+  HAS_POSTGRES,
+  killLeftovers,
+  migrate,
+  type Postgres,
+  startPostgres,
+  startServer,
+  waitFor,
+} from "./support.ts";
+
+// SIGTERM while autocannon is running. Expected: a request on an already open connection after
+// the signal gets readiness 503; every request the server accepted (logged) was answered, with no
+// failure; the process exits 0 within SHUTDOWN_TIMEOUT_MS.
+
+const SHUTDOWN_TIMEOUT_MS = 5000;
+const LOAD = { connections: 8, amount: 50_000, duration: 15 };
+const LOAD_PATHS = ["/api/v1/users?limit=5", "/ping", "/compute?n=20"];
+
+let postgres: Postgres | undefined;
+afterEach(async () => {
+  killLeftovers();
+  await postgres?.destroy();
+  postgres = undefined;
+});
+
+async function sigtermUnderLoad(env: Record<string, string>, workers: number) {
+  const server = await startServer(
+    { RATE_LIMIT_MAX: "0", SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS), ...env },
+    { listening: workers },
+  );
+  for (let i = 0; i < 5; i++)
+    expect((await call(server.url, "POST", "/api/v1/users", { email: `u${i}@example.com` })).status).toBe(201);
+
+  const received = new Map<string, Map<number, number>>();
+  const count = (path: string, status: number) => {
+    const byStatus = received.get(path) ?? new Map<number, number>();
+    byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+    received.set(path, byStatus);
+  };
+  let responses = 0;
+  let resolveFinished: (result: autocannon.Result) => void = () => {};
+  const finished = new Promise<autocannon.Result>((resolve) => {
+    resolveFinished = resolve;
+  });
+  const instance = autocannon(
+    {
+      url: server.url,
+      ...LOAD,
+      requests: LOAD_PATHS.map((path) => ({
+        method: "GET" as const,
+        path,
+        onResponse: (status: number) => {
+          responses++;
+          count(path, status);
+        },
+      })),
+    },
+    (_error, result) => resolveFinished(result),
+  );
+
+  await waitFor("1000 responses under load", () => (responses >= 1000 ? true : undefined), 20_000);
+  // A connection with a request under way (headers started, not finished): the drain must wait for it.
+  const probe: Socket = connect(server.port, "127.0.0.1");
+  await new Promise((resolve) => probe.once("connect", resolve));
+  let probeReply = "";
+  probe.on("data", (chunk) => {
+    probeReply += chunk;
+  });
+  const probeClosed = new Promise((resolve) => probe.once("close", resolve));
+  probe.on("error", () => {});
+  probe.write("GET /api/v1/ready HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+  await new Promise((resolve) => setTimeout(resolve, 100));
+
+  const acceptedBefore = responses;
+  const signalledAt = performance.now();
+  server.kill("SIGTERM");
+  await waitFor(
+    `${workers} "shutting down" line(s)`,
+    () =>
+      server.lines.filter((line) => line.msg === "shutting down: draining in-flight requests").length >= workers
+        ? true
+        : undefined,
+    SHUTDOWN_TIMEOUT_MS,
+  );
+  probe.write("\r\n");
+  await probeClosed;
+  const { code, at } = await server.exited;
+  const exitMs = at - signalledAt;
+  instance.stop();
+  const result = await finished;
+
+  // Readiness on the open connection, after the signal: 503 in the problem shape, connection closed.
+  expect(probeReply).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
+  expect(probeReply).toMatch(/\r\nConnection: close\r\n/i);
+  expect(probeReply).toMatch(/application\/problem\+json/);
+  expect(probeReply).toContain('"detail":"the server is stopping"');
+
+  // Zero failed requests among those the server accepted: every request it logged was a success,
+  // and every one of them reached the client.
+  const completed = server.lines.filter((line) => line.msg === "request completed" || line.msg === "request errored");
+  const loadLines = completed.filter((line) => (line.req as { url: string }).url !== "/api/v1/ready");
+  const serverStatuses = new Map<number, number>();
+  for (const line of loadLines) {
+    const status = (line.res as { statusCode: number }).statusCode;
+    serverStatuses.set(status, (serverStatuses.get(status) ?? 0) + 1);
+  }
+  const clientTotal = [...received.values()].reduce(
+    (sum, byStatus) => sum + [...byStatus.values()].reduce((a, b) => a + b, 0),
+    0,
+  );
+  const clientOk = [...received.values()].reduce((sum, byStatus) => sum + (byStatus.get(200) ?? 0), 0);
+  expect(server.lines.filter((line) => line.msg === "request aborted")).toEqual([]);
+  expect(Object.fromEntries(serverStatuses)).toEqual({ 200: loadLines.length - 5, 201: 5 });
+  expect(clientOk).toBe(clientTotal);
+  expect(clientTotal).toBe(loadLines.length - 5);
+
+  expect(code).toBe(0);
+  expect(exitMs).toBeLessThan(SHUTDOWN_TIMEOUT_MS);
+  expect(server.lines.filter((line) => line.msg === "stopped").map((line) => line.clean)).toEqual(
+    Array.from({ length: workers }, () => true),
+  );
+  const summary = {
+    workers,
+    load: LOAD,
+    answeredBeforeSignal: acceptedBefore,
+    answeredTotal: clientTotal,
+    failedAmongAccepted: clientTotal - clientOk,
+    connectionErrorsAfterClose: result.errors,
+    exitCode: code,
+    exitMs: Math.round(exitMs),
+  };
+  console.info(`[faults] SIGTERM under load: ${JSON.stringify(summary)}`);
+  return summary;
+}
+
+describe("SIGTERM under load (autocannon, loopback)", () => {
+  it(`single process (PGlite): readiness 503 after the signal, zero failed accepted requests, exit 0 within SHUTDOWN_TIMEOUT_MS=${SHUTDOWN_TIMEOUT_MS}`, async () => {
+    await sigtermUnderLoad({}, 1);
+  });
+
+  it.runIf(HAS_POSTGRES)(
+    `WEB_CONCURRENCY=2 on PostgreSQL: the same, for both workers; the primary exits 0 within SHUTDOWN_TIMEOUT_MS=${SHUTDOWN_TIMEOUT_MS}`,
+    async () => {
+      postgres = await startPostgres();
+      await migrate(postgres.url);
+      await sigtermUnderLoad({ WEB_CONCURRENCY: "2", DATABASE_URL: postgres.url }, 2);
+    },
+  );
+});

@@ -1,0 +1,8 @@
+export {
+  createHttpClient,
+  type FailureKind,
+  type HttpClient,
+  HttpClientError,
+  type HttpClientOptions,
+  type RequestOptions,
+} from "./client.ts";
