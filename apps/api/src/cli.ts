@@ -1,13 +1,10 @@
 import { ConfigError, loadConfig, redactConfig } from "@repo/config";
-import { ExtensionRegistry } from "@repo/extensions";
-import { createLogger } from "@repo/logger";
 import { Command } from "commander";
-import { createApp } from "./app.ts";
-import { databaseFromConfig } from "./database.ts";
 import { registerDbCommands } from "./db-commands.ts";
-import { listRoutes } from "./routes-table.ts";
 
 // CLI entry point, like `flask <command>`: `pnpm cli <command>` from the repository root.
+// Commands import the app and the database only when they need them: `hello` and
+// `show-config` start in a fraction of the time.
 const program = new Command("cli").description("Management commands for the API").showHelpAfterError();
 
 const config = () => {
@@ -38,8 +35,16 @@ program
 program
   .command("routes")
   .description("list every route: method and path")
-  .action(() => {
+  .action(async () => {
     const cfg = config();
+    const [{ ExtensionRegistry }, { createLogger }, { createApp }, { databaseFromConfig }, { listRoutes }] =
+      await Promise.all([
+        import("@repo/extensions"),
+        import("@repo/logger"),
+        import("./app.ts"),
+        import("./database.ts"),
+        import("./routes-table.ts"),
+      ]);
     const logger = createLogger({ level: "silent" });
     // Never started: building the client opens no connection.
     const db = databaseFromConfig(cfg).client;

@@ -1,16 +1,9 @@
 import type { Config } from "@repo/config";
-import {
-  checkMigrations,
-  createMigration,
-  type Db,
-  migrateDeploy,
-  migrateStatus,
-  NoChangesError,
-  resetDatabase,
-  seed,
-} from "@repo/db";
+import type { Db } from "@repo/db";
 import type { Command } from "commander";
-import { databaseFromConfig } from "./database.ts";
+
+// The database package (Prisma client, WASM engines) loads when a db command runs, not for every CLI command.
+const database = () => import("@repo/db");
 
 /**
  * `pnpm cli db <command>`: migrations and data, without the Prisma CLI or a native engine.
@@ -22,8 +15,9 @@ export function registerDbCommands(program: Command, loadConfig: () => Config): 
   db.command("migrate")
     .description("apply pending migrations (prisma migrate deploy)")
     .action(() =>
-      withDatabase(loadConfig(), async (database) => {
-        const { applied } = await migrateDeploy({ factory: database.migrationFactory });
+      withDatabase(loadConfig(), async (db) => {
+        const { migrateDeploy } = await database();
+        const { applied } = await migrateDeploy({ factory: db.migrationFactory });
         console.log(applied.length === 0 ? "No pending migrations." : `Applied: ${applied.join(", ")}`);
       }),
     );
@@ -31,8 +25,9 @@ export function registerDbCommands(program: Command, loadConfig: () => Config): 
   db.command("status")
     .description("list applied, pending and failed migrations and drift; exit 1 unless up to date")
     .action(() =>
-      withDatabase(loadConfig(), async (database) => {
-        const status = await migrateStatus({ factory: database.migrationFactory });
+      withDatabase(loadConfig(), async (db) => {
+        const { migrateStatus } = await database();
+        const status = await migrateStatus({ factory: db.migrationFactory });
         const list = (names: string[]) => (names.length === 0 ? "none" : `\n  ${names.join("\n  ")}`);
         console.log(`Applied: ${list(status.applied)}`);
         console.log(`Pending: ${list(status.pending)}`);
@@ -48,6 +43,7 @@ export function registerDbCommands(program: Command, loadConfig: () => Config): 
     .description("write a migration for the changes in schema.prisma (needs no database)")
     .argument("<name>", "what the migration does, e.g. add_user_bio")
     .action(async (name: string) => {
+      const { createMigration, NoChangesError } = await database();
       try {
         const created = await createMigration(name);
         console.log(`Created ${created.path}\n\n${created.sql}`);
@@ -61,6 +57,7 @@ export function registerDbCommands(program: Command, loadConfig: () => Config): 
   db.command("check")
     .description("exit 1 if schema.prisma has changes no migration captures (needs no database)")
     .action(async () => {
+      const { checkMigrations } = await database();
       const { inSync, sql } = await checkMigrations();
       if (inSync) {
         console.log("schema.prisma and the migrations agree.");
@@ -75,8 +72,9 @@ export function registerDbCommands(program: Command, loadConfig: () => Config): 
   db.command("seed")
     .description("insert the example data (idempotent)")
     .action(() =>
-      withDatabase(loadConfig(), async (database) => {
-        const { users } = await seed(database.client);
+      withDatabase(loadConfig(), async (db) => {
+        const { seed } = await database();
+        const { users } = await seed(db.client);
         console.log(`Seeded ${users} users.`);
       }),
     );
@@ -90,21 +88,23 @@ export function registerDbCommands(program: Command, loadConfig: () => Config): 
         process.exitCode = 1;
         return;
       }
-      await withDatabase(config, async (database) => {
-        const { applied } = await resetDatabase({ factory: database.migrationFactory, profile: config.APP_ENV });
-        await seed(database.client);
+      await withDatabase(config, async (db) => {
+        const { resetDatabase, seed } = await database();
+        const { applied } = await resetDatabase({ factory: db.migrationFactory, profile: config.APP_ENV });
+        await seed(db.client);
         console.log(`Database reset: applied ${applied.join(", ") || "nothing"}; seeded.`);
       });
     });
 }
 
 /** Opens the configured database without migrating or seeding, runs `work`, and always closes it. */
-async function withDatabase(config: Config, work: (database: Db) => Promise<void>): Promise<void> {
-  const database = databaseFromConfig(config, { prepare: false });
-  await database.start();
+async function withDatabase(config: Config, work: (db: Db) => Promise<void>): Promise<void> {
+  const { databaseFromConfig } = await import("./database.ts");
+  const db = databaseFromConfig(config, { prepare: false });
+  await db.start();
   try {
-    await work(database);
+    await work(db);
   } finally {
-    await database.stop();
+    await db.stop();
   }
 }
