@@ -3,11 +3,10 @@ import pg from "pg";
 
 // The same read as GET /api/v1/users/:id, through plain pg in an equally bare handler.
 const pool = new pg.Pool({ connectionString: process.argv[3], max: 10 });
+const query = 'SELECT id, email, name, created_at AS "createdAt", updated_at AS "updatedAt" FROM users WHERE id = $1';
 const app = express();
 app.get("/api/v1/users/:id", async (req, res) => {
-  const { rows } = await pool.query('SELECT id, email, name, "createdAt", "updatedAt" FROM "User" WHERE id = $1', [
-    req.params.id,
-  ]);
+  const { rows } = await pool.query(query, [Number(req.params.id)]);
   if (rows.length === 0) res.status(404).end();
   else res.json(rows[0]);
 });

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
+import pg from "pg";
 
 /**
  * `pnpm bench`: every figure is a ratio of contenders measured in this run, interleaved
@@ -14,6 +15,8 @@ const DURATION_S = Number(process.env.BENCH_DURATION ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const SECRET = "bench-secret-key-that-is-long-enough-for-production";
 const node = process.execPath;
+/** What `pnpm start` and the Docker image run: the built server with the tracing preload. */
+const API_START = ["--import", "./apps/api/dist/instrumentation.js", "apps/api/dist/server.js"];
 
 interface Server {
   url: string;
@@ -50,28 +53,34 @@ function spawnServer(args: string[], env: Record<string, string>, port: number, 
   const child = spawn(node, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "ignore", "inherit"],
+    stdio: ["ignore", process.env.BENCH_VERBOSE ? "inherit" : "ignore", "inherit"],
   });
   const url = `http://127.0.0.1:${port}`;
-  return { child, url, ready: waitFor200(`${url}${readyPath}`) };
+  const ready = waitFor200(`${url}${readyPath}`).catch((error: unknown) => {
+    child.kill("SIGKILL");
+    throw error;
+  });
+  return { child, url, ready };
 }
 
-const apiEnv = (port: number, databaseUrl?: string): Record<string, string> => ({
+const apiEnv = (port: number, databaseUrl?: string, pgliteDir?: string): Record<string, string> => ({
   APP_ENV: "production",
   SECRET_KEY: SECRET,
   HOST: "127.0.0.1",
   PORT: String(port),
   LOG_LEVEL: "info",
-  PGLITE_DATA_DIR: mkdtempSync(path.join(tmpdir(), "bench-pglite-")),
+  // High enough never to answer 429 during a run, low enough that the limiter does its work.
+  RATE_LIMIT_MAX: "1000000",
+  PGLITE_DATA_DIR: pgliteDir ?? mkdtempSync(path.join(tmpdir(), "bench-pglite-")),
   ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
 });
 
-function fullApp(name: string, urlPath: string, databaseUrl?: string): Contender {
+function fullApp(name: string, urlPath: string, databaseUrl?: string, env: Record<string, string> = {}): Contender {
   return {
     name,
     path: urlPath,
     async start(port) {
-      const server = spawnServer(["apps/api/dist/server.js"], apiEnv(port, databaseUrl), port, "/api/v1/ready");
+      const server = spawnServer(API_START, { ...apiEnv(port, databaseUrl), ...env }, port, "/api/v1/ready");
       await server.ready;
       return server;
     },
@@ -108,9 +117,10 @@ const median = (values: number[]) => {
 
 /** Runs the contenders side by side: all started once, then ROUNDS interleaved loads. */
 async function compare(contenders: Contender[]) {
-  const servers = await Promise.all(contenders.map((contender) => contender.start(nextPort++)));
+  const servers: Server[] = [];
   const samples = new Map<string, Sample[]>(contenders.map((contender) => [contender.name, []]));
   try {
+    for (const contender of contenders) servers.push(await contender.start(nextPort++));
     for (const [i, contender] of contenders.entries()) await load(`${servers[i]?.url}${contender.path}`); // warm-up
     for (let round = 0; round < ROUNDS; round++) {
       for (const [i, contender] of contenders.entries()) {
@@ -134,20 +144,31 @@ async function compare(contenders: Contender[]) {
   });
 }
 
-/** Spawn → first 200 on /api/v1/ready, then idle RSS one second later; median of ROUNDS. */
+/**
+ * Spawn → first 200 on /api/v1/ready, then idle RSS one second later; median of ROUNDS. PGlite
+ * restarts on a data folder a first, unmeasured start created (a first boot runs initdb).
+ */
 async function coldStart(databaseUrl?: string) {
   const times: number[] = [];
   const rss: number[] = [];
+  const pgliteDir = databaseUrl ? undefined : mkdtempSync(path.join(tmpdir(), "bench-pglite-"));
+  if (pgliteDir) {
+    const first = spawnServer(API_START, apiEnv(nextPort, undefined, pgliteDir), nextPort++, "/api/v1/ready");
+    await first.ready;
+    first.child.kill("SIGTERM");
+    await new Promise((resolve) => first.child.once("exit", resolve));
+  }
   for (let round = 0; round < ROUNDS; round++) {
     const port = nextPort++;
     const started = performance.now();
-    const server = spawnServer(["apps/api/dist/server.js"], apiEnv(port, databaseUrl), port, "/api/v1/ready");
+    const server = spawnServer(API_START, apiEnv(port, databaseUrl, pgliteDir), port, "/api/v1/ready");
     await server.ready;
     times.push(performance.now() - started);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const status = readFileSync(`/proc/${server.child.pid}/status`, "utf8");
     rss.push(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
-    server.child.kill("SIGKILL");
+    server.child.kill("SIGTERM");
+    await new Promise((resolve) => server.child.once("exit", resolve));
   }
   return { ms: Math.round(median(times)), rssMb: Math.round(median(rss)) };
 }
@@ -193,33 +214,36 @@ async function main() {
   try {
     const http = await compare([
       fullApp("full app (production)", "/api/v1/health", databaseUrl),
+      // The same app with its per-request access log line off: what that line costs.
+      fullApp("full app, LOG_LEVEL=warn", "/api/v1/health", databaseUrl, { LOG_LEVEL: "warn" }),
       script("bare express", "bench/servers/express.ts", "/api/v1/health"),
       script("node:http", "bench/servers/node-http.ts", "/api/v1/health"),
     ]);
     report.http = http;
-    const [full, bare, raw] = http;
+    const [full, quiet, bare, raw] = http;
     report.ratios = {
       fullOverExpress: (full?.rps ?? 0) / (bare?.rps ?? 1),
+      fullNoAccessLogOverExpress: (quiet?.rps ?? 0) / (bare?.rps ?? 1),
       expressOverNodeHttp: (bare?.rps ?? 0) / (raw?.rps ?? 1),
       fullOverNodeHttp: (full?.rps ?? 0) / (raw?.rps ?? 1),
     };
 
     if (databaseUrl) {
-      cli(["db", "reset", "--force"], databaseUrl);
+      cli(["db", "migrate"], databaseUrl);
       cli(["db", "seed"], databaseUrl);
-      const id = /"id":\s*"?([^",]+)"?/.exec(
-        execFileSync("psql", [
-          databaseUrl,
-          "-qtAc",
-          "SELECT json_build_object('id', id) FROM \"User\" LIMIT 1",
-        ]).toString(),
-      )?.[1];
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      const id = (await client.query<{ id: number }>("SELECT min(id) AS id FROM users")).rows[0]?.id;
+      await client.end();
       const db = await compare([
-        fullApp("prisma: GET /api/v1/users/:id", `/api/v1/users/${id}`, databaseUrl),
-        script("raw pg: same query", "bench/servers/pg.ts", `/api/v1/users/${id}`, [databaseUrl]),
+        script("prisma, bare handler", "bench/servers/prisma.ts", `/api/v1/users/${id}`, [databaseUrl]),
+        script("raw pg, bare handler", "bench/servers/pg.ts", `/api/v1/users/${id}`, [databaseUrl]),
+        fullApp("full app (production)", `/api/v1/users/${id}`, databaseUrl),
       ]);
       report.db = db;
-      (report.ratios as Record<string, number>).prismaOverPg = (db[0]?.rps ?? 0) / (db[1]?.rps ?? 1);
+      const ratios = report.ratios as Record<string, number>;
+      ratios.prismaOverPg = (db[0]?.rps ?? 0) / (db[1]?.rps ?? 1);
+      ratios.fullUsersOverPg = (db[2]?.rps ?? 0) / (db[1]?.rps ?? 1);
     }
 
     report.coldStart = {
@@ -257,9 +281,13 @@ function printReport(report: Record<string, unknown>) {
   const ratios = report.ratios as Record<string, number>;
   console.log("\n| ratio | value | target |\n|---|---:|---:|");
   console.log(`| full app ÷ bare Express | ${fmt(ratios.fullOverExpress ?? 0)} | ≥ 1.00 |`);
+  console.log(`| full app without access log ÷ bare Express | ${fmt(ratios.fullNoAccessLogOverExpress ?? 0)} | — |`);
   console.log(`| bare Express ÷ node:http | ${fmt(ratios.expressOverNodeHttp ?? 0)} | — |`);
   console.log(`| full app ÷ node:http | ${fmt(ratios.fullOverNodeHttp ?? 0)} | — |`);
-  if (ratios.prismaOverPg !== undefined) console.log(`| Prisma ÷ raw pg | ${fmt(ratios.prismaOverPg)} | ≥ 0.80 |`);
+  if (ratios.prismaOverPg !== undefined) {
+    console.log(`| Prisma ÷ raw pg (bare handlers) | ${fmt(ratios.prismaOverPg)} | ≥ 0.80 |`);
+    console.log(`| full app users/:id ÷ raw pg | ${fmt(ratios.fullUsersOverPg ?? 0)} | — |`);
+  }
   const cold = report.coldStart as Record<string, { ms: number; rssMb: number }>;
   console.log("\n| cold start (built JS) | spawn → first 200 on /ready | idle RSS |\n|---|---:|---:|");
   for (const [mode, value] of Object.entries(cold)) console.log(`| ${mode} | ${value.ms} ms | ${value.rssMb} MB |`);
