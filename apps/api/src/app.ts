@@ -5,7 +5,7 @@ import type { ExtensionRegistry } from "@repo/extensions";
 import { createHttpLogger, type Logger } from "@repo/logger";
 import { Eta } from "eta";
 import express, { type Express, type Router } from "express";
-import { createRequestContext } from "./http/context.ts";
+import { createRequestContext, type RequestContextStore } from "./http/context.ts";
 import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
 import { rateLimiter } from "./http/rate-limit.ts";
 import { requestId } from "./http/request-id.ts";
@@ -30,6 +30,8 @@ export interface AppDeps {
   db: PrismaClient;
   /** Prometheus request metrics (METRICS_ENABLED); absent = no per-request cost. */
   metrics?: Metrics;
+  /** The request context store; server.ts passes its own to name requests in process-level logs. */
+  context?: RequestContextStore;
 }
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -45,10 +47,16 @@ interface Mount {
 const API_INFO = { title: "Express starter API", version: "1.0.0" };
 
 /** Builds a fully wired Express app. It never listens: server.ts and the tests do that. */
-export function createApp({ config, logger, registry, db, metrics }: AppDeps): Express {
+export function createApp({
+  config,
+  logger,
+  registry,
+  db,
+  metrics,
+  context = createRequestContext(),
+}: AppDeps): Express {
   const app = express();
   const production = config.APP_ENV === "production";
-  const context = createRequestContext();
   const views = new Eta({ views: VIEWS_DIR, cache: production });
 
   app.disable("x-powered-by");

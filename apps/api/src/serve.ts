@@ -1,6 +1,5 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from "node:http";
+import { createServer, type Server, type ServerResponse, STATUS_CODES } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { Config } from "@repo/config";
 import type { ExtensionRegistry } from "@repo/extensions";
@@ -16,12 +15,6 @@ export interface RunningServer {
    * Resolves true when everything drained in time.
    */
   close(reason: string): Promise<boolean>;
-  /**
-   * The id of the request whose async context is current (undefined outside a request). The
-   * process's 'unhandledRejection' handler runs in the context of the rejected promise, so it
-   * can name the request that caused it.
-   */
-  currentRequestId(): string | undefined;
 }
 
 /**
@@ -33,15 +26,11 @@ export const MAX_HEADER_SIZE = 16 * 1024;
 type ServeOptions = { config: Config; logger: Logger; registry: ExtensionRegistry; app: Express };
 
 /**
- * The HTTP server, not yet listening: the configured timeouts, the header size limit, problem+json
- * answers to requests Node rejects before Express sees them, and each request run in an async
- * context that `currentRequestId()` reads. Tests listen on it to exercise the real server.
+ * The HTTP server, not yet listening: the configured timeouts, the header size limit, and
+ * problem+json answers to requests Node rejects before Express sees them. Tests listen on it to
+ * exercise the real server.
  */
-export function createHttpServer({ config, logger, app }: Pick<ServeOptions, "config" | "logger" | "app">): {
-  server: Server;
-  currentRequestId(): string | undefined;
-} {
-  const requests = new AsyncLocalStorage<IncomingMessage>();
+export function createHttpServer({ config, logger, app }: Pick<ServeOptions, "config" | "logger" | "app">): Server {
   const server = createServer(
     {
       keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
@@ -49,22 +38,18 @@ export function createHttpServer({ config, logger, app }: Pick<ServeOptions, "co
       requestTimeout: config.REQUEST_TIMEOUT_MS,
       maxHeaderSize: MAX_HEADER_SIZE,
     },
-    (req, res) => requests.run(req, () => app(req, res)),
+    app,
   );
   server.on("clientError", (error, socket) =>
     answerClientError(error as NodeJS.ErrnoException, socket as Socket, logger),
   );
-  const currentRequestId = () => {
-    const id = (requests.getStore() as { id?: unknown } | undefined)?.id;
-    return id === undefined ? undefined : String(id);
-  };
-  return { server, currentRequestId };
+  return server;
 }
 
 /** Starts the extensions, then listens on HOST:PORT with the configured timeouts. */
 export async function serve({ config, logger, registry, app }: ServeOptions): Promise<RunningServer> {
   await registry.start();
-  const { server, currentRequestId } = createHttpServer({ config, logger, app });
+  const server = createHttpServer({ config, logger, app });
   let closing = false;
   // Responses not yet sent. When draining starts they switch to `Connection: close`, so
   // keep-alive clients reconnect elsewhere and their sockets do not hold the drain open.
@@ -115,7 +100,7 @@ export async function serve({ config, logger, registry, app }: ServeOptions): Pr
     return clean;
   };
 
-  return { server, url, close, currentRequestId };
+  return { server, url, close };
 }
 
 /** Node's own answers to requests it cannot parse, kept, but in the problem+json shape. */

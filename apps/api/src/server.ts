@@ -5,6 +5,7 @@ import { createLogger, type Logger } from "@repo/logger";
 import { createApp } from "./app.ts";
 import { runPrimary } from "./cluster.ts";
 import { databaseFromConfig } from "./database.ts";
+import { createRequestContext } from "./http/context.ts";
 import { createMetrics, serveMetrics } from "./metrics.ts";
 import { serve } from "./serve.ts";
 
@@ -38,7 +39,8 @@ async function startServer(config: Config, logger: Logger): Promise<void> {
     const db = databaseFromConfig(config, { logger });
     registry.register(db);
     const metrics = config.METRICS_ENABLED ? createMetrics() : undefined;
-    const app = createApp({ config, logger, registry, db: db.client, metrics });
+    const context = createRequestContext();
+    const app = createApp({ config, logger, registry, db: db.client, metrics, context });
     const running = await serve({ config, logger, registry, app });
     // With WEB_CONCURRENCY > 1 the workers share this port, so each scrape reads one worker.
     const metricsServer = metrics
@@ -66,7 +68,7 @@ async function startServer(config: Config, logger: Logger): Promise<void> {
     // clean process. Node runs this handler in the async context of the rejected promise, so a
     // rejection that started inside a request is logged with that request's id.
     process.on("unhandledRejection", (reason) => {
-      const requestId = running.currentRequestId();
+      const requestId = context.find()?.requestId;
       logger.fatal({ err: reason, ...(requestId ? { requestId } : {}) }, "unhandled promise rejection: shutting down");
       shutdown("unhandledRejection", 1);
     });

@@ -35,7 +35,7 @@ afterAll(async () => {
  * answers) on a loopback port, and a keep-alive client that sends raw paths.
  */
 export async function listen({ app, config, logger }: Pick<TestApp, "app" | "config" | "logger">): Promise<Listening> {
-  const { server } = createHttpServer({ app, config, logger });
+  const server = createHttpServer({ app, config, logger });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   const agent = new Agent({ keepAlive: true, maxSockets: 16 });

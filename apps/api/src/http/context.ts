@@ -11,16 +11,21 @@ export interface RequestContext {
 export interface ContextAccessor {
   /** The current request's context; throws when called outside a request. */
   get(): RequestContext;
+  /** The current request's context, or undefined outside a request (for process-level handlers). */
+  find(): RequestContext | undefined;
 }
+
+export type RequestContextStore = ContextAccessor & { middleware: RequestHandler };
 
 /**
  * One AsyncLocalStorage per app (never a module global), so apps built side by side
  * cannot see each other's requests.
  */
-export function createRequestContext(): ContextAccessor & { middleware: RequestHandler } {
+export function createRequestContext(): RequestContextStore {
   const storage = new AsyncLocalStorage<RequestContext>();
   return {
     middleware: (req, _res, next) => storage.run({ requestId: String(req.id), log: req.log }, next),
+    find: () => storage.getStore(),
     get() {
       const context = storage.getStore();
       if (!context) {
