@@ -25,10 +25,26 @@ describe("security headers", () => {
     expect(res.headers["strict-transport-security"]).toBeUndefined();
   });
 
+  it("sends API responses the API header set: nosniff, a deny-all CSP, CORP, no referrer, no document-only headers", async () => {
+    const { app } = await buildTestApp();
+    const res = await request(app).get("/api/v1/health").expect(200);
+    expect(res.headers["x-content-type-options"]).toBe("nosniff");
+    expect(res.headers["content-security-policy"]).toBe("default-src 'none';frame-ancestors 'none'");
+    expect(res.headers["cross-origin-resource-policy"]).toBe("same-origin");
+    expect(res.headers["referrer-policy"]).toBe("no-referrer");
+    for (const header of ["x-dns-prefetch-control", "x-download-options", "origin-agent-cluster", "x-xss-protection"]) {
+      expect(res.headers[header], header).toBeUndefined();
+    }
+    const problem = await request(app).get("/api/v1/users/x").expect(400);
+    expect(problem.headers["content-security-policy"]).toBe("default-src 'none';frame-ancestors 'none'");
+  });
+
   it("sends HSTS when HSTS_MAX_AGE is set (served over TLS)", async () => {
     const { app } = await buildTestApp({ overrides: { HSTS_MAX_AGE: "31536000" } });
-    const res = await request(app).get("/ping");
-    expect(res.headers["strict-transport-security"]).toBe("max-age=31536000; includeSubDomains");
+    for (const path of ["/ping", "/api/v1/health"]) {
+      const res = await request(app).get(path);
+      expect(res.headers["strict-transport-security"], path).toBe("max-age=31536000; includeSubDomains");
+    }
   });
 });
 

@@ -9,30 +9,51 @@ export interface SecurityOptions {
   hstsMaxAge: number;
 }
 
+/** Where JSON API responses live; everything else (pages, static files, the docs page) is a document. */
+const API_PREFIX = "/api/v1/";
+
 /**
- * helmet with a CSP the server-rendered page satisfies (own scripts/styles only), HSTS only
- * when configured, and CORS only for the exact origins configured: a request from any other
- * origin gets no CORS headers, so the browser blocks it.
+ * Security headers, chosen per kind of response. Documents (the server-rendered page, static
+ * files) get helmet with a CSP the page satisfies (own scripts/styles only). JSON API responses
+ * get what a browser applies to an API response (OWASP REST Security Cheat Sheet): nosniff, a
+ * CSP that forbids everything including framing, CORP, no referrer; the document-only headers
+ * (COOP, Origin-Agent-Cluster, X-DNS-Prefetch-Control, X-Download-Options, …) would only add
+ * ~400 bytes to every API response. HSTS on both, only when configured. CORS only for the exact
+ * origins configured: a request from any other origin gets no CORS headers, so the browser
+ * blocks it.
  */
 export function securityHeaders({ corsOrigins, corsCredentials, hstsMaxAge }: SecurityOptions): RequestHandler[] {
-  const handlers: RequestHandler[] = [
-    helmet({
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: {
-          defaultSrc: ["'self'"],
-          baseUri: ["'self'"],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-          imgSrc: ["'self'", "data:"],
-          objectSrc: ["'none'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'"],
-        },
+  const strictTransportSecurity = hstsMaxAge > 0 ? { maxAge: hstsMaxAge, includeSubDomains: true } : false;
+  const documents = helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        imgSrc: ["'self'", "data:"],
+        objectSrc: ["'none'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
       },
-      strictTransportSecurity: hstsMaxAge > 0 ? { maxAge: hstsMaxAge, includeSubDomains: true } : false,
-      xFrameOptions: { action: "deny" },
-    }),
+    },
+    strictTransportSecurity,
+    xFrameOptions: { action: "deny" },
+  });
+  const api = helmet({
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    strictTransportSecurity,
+    crossOriginOpenerPolicy: false,
+    originAgentCluster: false,
+    xDnsPrefetchControl: false,
+    xDownloadOptions: false,
+    xFrameOptions: false,
+    xPermittedCrossDomainPolicies: false,
+    xXssProtection: false,
+  });
+  const handlers: RequestHandler[] = [
+    (req, res, next) => (req.path.startsWith(API_PREFIX) ? api : documents)(req, res, next),
   ];
   if (corsOrigins.length > 0) {
     handlers.push(
