@@ -1,8 +1,8 @@
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Express, Request, RequestHandler } from "express";
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
 import { routeTemplates } from "./routes-table.ts";
+import { listen } from "./serve.ts";
 
 export interface Metrics {
   /** This app's registry: never prom-client's global one, so apps (and tests) share no state. */
@@ -87,15 +87,7 @@ export async function serveMetrics({
       (error: unknown) => res.writeHead(500, { "content-type": "text/plain" }).end(`${String(error)}\n`),
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const url = `http://${host.includes(":") ? `[${host}]` : host}:${address.port}/metrics`;
+  const url = `${await listen(server, port, host)}/metrics`;
   const close = () =>
     new Promise<void>((resolve) => {
       server.close(() => resolve());

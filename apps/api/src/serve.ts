@@ -60,21 +60,13 @@ export async function serve({ config, logger, registry, app }: ServeOptions): Pr
     res.once("finish", () => pending.delete(res)).once("close", () => pending.delete(res));
   });
 
+  let url: string;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(config.PORT, config.HOST, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
+    url = await listen(server, config.PORT, config.HOST);
   } catch (error) {
     await registry.stop();
     throw error;
   }
-  const { port } = server.address() as AddressInfo;
-  const host = config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;
-  const url = `http://${host}:${port}`;
   logger.info({ url, profile: config.APP_ENV }, `listening on ${url}`);
 
   const close = async (reason: string): Promise<boolean> => {
@@ -101,6 +93,19 @@ export async function serve({ config, logger, registry, app }: ServeOptions): Pr
   };
 
   return { server, url, close };
+}
+
+/** Listens on host:port (0 = any free port); resolves with the server's URL, rejects on e.g. EADDRINUSE. */
+export async function listen(server: Server, port: number, host: string): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port: bound } = server.address() as AddressInfo;
+  return `http://${host.includes(":") ? `[${host}]` : host}:${bound}`;
 }
 
 /** Node's own answers to requests it cannot parse, kept, but in the problem+json shape. */
