@@ -90,11 +90,13 @@ export function createApp({
   app.use("/api", requireJson);
 
   // Route modules: each a router and the OpenAPI description of its paths (relative to the mount).
+  // The page router, mounted at "/", comes last: every request walks into a router it matches,
+  // and an API request has nothing to find among the pages.
   const mounts: Mount[] = [
-    { path: "/", router: mainRoutes({ views, context, profile: config.APP_ENV }), openapi: mainOpenApi },
     { path: "/api/v1", router: systemRoutes({ registry }), openapi: systemOpenApi },
     { path: "/api/v1/users", router: usersRoutes({ db }), openapi: usersOpenApi },
     // gen:mounts — `pnpm gen route <name>` inserts new route modules above this line.
+    { path: "/", router: mainRoutes({ views, context, profile: config.APP_ENV }), openapi: mainOpenApi },
   ];
   for (const { path: mountPath, router } of mounts) app.use(mountPath, router);
   const document = buildOpenApiDocument([...mounts, { path: "/", openapi: docsOpenApi }], API_INFO);

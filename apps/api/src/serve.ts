@@ -57,7 +57,8 @@ export async function serve({ config, logger, registry, app }: ServeOptions): Pr
   server.prependListener("request", (_req, res: ServerResponse) => {
     if (closing) res.shouldKeepAlive = false;
     pending.add(res);
-    res.once("finish", () => pending.delete(res)).once("close", () => pending.delete(res));
+    // 'close' follows 'finish', and also comes alone when the client goes away first.
+    res.once("close", () => pending.delete(res));
   });
 
   let url: string;
