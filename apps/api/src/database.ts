@@ -25,6 +25,8 @@ export function databaseFromConfig(config: Config, { logger, prepare = true }: D
     timeoutMs: config.DATABASE_TIMEOUT_MS,
     migrate: prepare && config.APP_ENV !== "production",
     seedIfEmpty: development,
+    // Errors that point at the calling line while developing; production skips the stack capture.
+    errorFormat: config.APP_ENV === "development" ? "colorless" : "minimal",
     ...(logger ? { logger } : {}),
   });
 }
