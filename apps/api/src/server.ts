@@ -6,7 +6,6 @@ import { createApp } from "./app.ts";
 import { runPrimary } from "./cluster.ts";
 import { databaseFromConfig } from "./database.ts";
 import { createRequestContext } from "./http/context.ts";
-import { createMetrics, serveMetrics } from "./metrics.ts";
 import { serve } from "./serve.ts";
 
 // Process entry point: the one place that reads the real environment and owns the process.
@@ -38,14 +37,21 @@ async function startServer(config: Config, logger: Logger): Promise<void> {
   try {
     const db = databaseFromConfig(config, { logger });
     registry.register(db);
-    const metrics = config.METRICS_ENABLED ? createMetrics() : undefined;
+    // prom-client is loaded only when metrics are on.
+    const metricsModule = config.METRICS_ENABLED ? await import("./metrics.ts") : undefined;
+    const metrics = metricsModule?.createMetrics();
     const context = createRequestContext();
     const app = createApp({ config, logger, registry, db: db.client, metrics, context });
     const running = await serve({ config, logger, registry, app });
     // With WEB_CONCURRENCY > 1 the workers share this port, so each scrape reads one worker.
-    const metricsServer = metrics
-      ? await serveMetrics({ registry: metrics.registry, host: config.METRICS_HOST, port: config.METRICS_PORT })
-      : undefined;
+    const metricsServer =
+      metricsModule && metrics
+        ? await metricsModule.serveMetrics({
+            registry: metrics.registry,
+            host: config.METRICS_HOST,
+            port: config.METRICS_PORT,
+          })
+        : undefined;
     if (metricsServer) logger.info({ url: metricsServer.url }, `metrics on ${metricsServer.url}`);
     let stopping = false;
     const shutdown = (reason: string, code = 0) => {
