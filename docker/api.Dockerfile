@@ -67,7 +67,7 @@ RUN pnpm install --offline --frozen-lockfile --store-dir "$PNPM_STORE_DIR"
 # rather than turbo here: turbo's strict env mode would hide this stage's PNPM_CONFIG_*
 # from the child pnpm processes, and its cache would only live inside this layer anyway.
 RUN pnpm --filter "@repo/api..." run build \
- && test -f apps/api/dist/server.js && test -f apps/api/dist/cli.js
+ && test -f apps/api/bundle/server.js && test -f apps/api/dist/cli.js
 
 # ----------------------------------------------------------------------- prod-deps ---
 FROM build AS prod-deps
@@ -129,6 +129,7 @@ COPY --from=prod-deps /out/package.json ./package.json
 COPY --from=build /repo/apps/api/views ./views
 COPY --from=build /repo/apps/api/public ./public
 COPY --from=build /repo/apps/api/dist ./dist
+COPY --from=build /repo/apps/api/bundle ./bundle
 COPY docker/healthcheck.mjs ./docker/healthcheck.mjs
 USER node
 EXPOSE 3000
@@ -136,7 +137,7 @@ STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=10s --timeout=4s --start-period=20s --retries=3 \
     CMD ["node", "/app/docker/healthcheck.mjs"]
 ENTRYPOINT []
-CMD ["node", "--import", "./dist/instrumentation.js", "dist/server.js"]
+CMD ["node", "--import", "./bundle/instrumentation.js", "bundle/server.js"]
 
 # ------------------------------------------------------------------------- runtime ---
 # Default target (last stage). See the header for why it is not FROM node:24-bookworm-slim.
@@ -154,6 +155,7 @@ COPY --from=prod-deps /out/package.json ./package.json
 COPY --from=build /repo/apps/api/views ./views
 COPY --from=build /repo/apps/api/public ./public
 COPY --from=build /repo/apps/api/dist ./dist
+COPY --from=build /repo/apps/api/bundle ./bundle
 COPY docker/healthcheck.mjs ./docker/healthcheck.mjs
 # uid:gid of "node" (numeric, so Kubernetes runAsNonRoot can verify it)
 USER 1000:1000
@@ -163,4 +165,4 @@ HEALTHCHECK --interval=10s --timeout=4s --start-period=20s --retries=3 \
     CMD ["node", "/app/docker/healthcheck.mjs"]
 # node is PID 1 and handles SIGTERM/SIGINT itself (src/server.ts); the migrate one-off
 # runs the same image with: node dist/cli.js db migrate
-CMD ["node", "--import", "./dist/instrumentation.js", "dist/server.js"]
+CMD ["node", "--import", "./bundle/instrumentation.js", "bundle/server.js"]

@@ -16,7 +16,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const SECRET = "bench-secret-key-that-is-long-enough-for-production";
 const node = process.execPath;
 /** What `pnpm start` and the Docker image run: the built server with the tracing preload. */
-const API_START = ["--import", "./apps/api/dist/instrumentation.js", "apps/api/dist/server.js"];
+const API_START = ["--import", "./apps/api/bundle/instrumentation.js", "apps/api/bundle/server.js"];
 
 interface Server {
   url: string;

@@ -1,4 +1,4 @@
-// Preloaded with `node --import ./src/instrumentation.ts` (dist/instrumentation.js in production)
+// Preloaded with `node --import ./src/instrumentation.ts` (bundle/instrumentation.js in production)
 // so tracing is set up before the app's modules load. Without OTEL_EXPORTER_OTLP_ENDPOINT it
 // imports nothing else: no OpenTelemetry SDK, no patching, no cost.
 import { loadConfig } from "@repo/config";
