@@ -17,6 +17,8 @@ const SECRET = "bench-secret-key-that-is-long-enough-for-production";
 const node = process.execPath;
 /** What `pnpm start` and the Docker image run: the built server with the tracing preload. */
 const API_START = ["--import", "./apps/api/bundle/instrumentation.js", "apps/api/bundle/server.js"];
+/** The same server unbundled (tsc's output), to show what the bundle saves at start-up. */
+const API_START_UNBUNDLED = ["--import", "./apps/api/dist/instrumentation.js", "apps/api/dist/server.js"];
 
 interface Server {
   url: string;
@@ -36,7 +38,8 @@ interface Sample {
   errors: number;
 }
 
-let nextPort = 47_100;
+// Below Linux's ephemeral range (32768+), so no client socket (e.g. a pool's) holds the next port.
+let nextPort = 21_100;
 
 async function waitFor200(url: string, timeoutMs = 15_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
@@ -144,33 +147,47 @@ async function compare(contenders: Contender[]) {
   });
 }
 
+interface StartVariant {
+  name: string;
+  start: string[];
+  databaseUrl?: string;
+}
+
 /**
- * Spawn → first 200 on /api/v1/ready, then idle RSS one second later; median of ROUNDS. PGlite
- * restarts on a data folder a first, unmeasured start created (a first boot runs initdb).
+ * Spawn → first 200 on /api/v1/ready, then idle RSS one second later; the variants interleaved,
+ * median of ROUNDS. PGlite restarts on a data folder a first, unmeasured start created (a first
+ * boot runs initdb).
  */
-async function coldStart(databaseUrl?: string) {
-  const times: number[] = [];
-  const rss: number[] = [];
-  const pgliteDir = databaseUrl ? undefined : mkdtempSync(path.join(tmpdir(), "bench-pglite-"));
-  if (pgliteDir) {
-    const first = spawnServer(API_START, apiEnv(nextPort, undefined, pgliteDir), nextPort++, "/api/v1/ready");
+async function coldStarts(variants: StartVariant[]) {
+  const samples = new Map(variants.map((variant) => [variant.name, { ms: [] as number[], rss: [] as number[] }]));
+  const pgliteDirs = new Map<string, string>();
+  for (const variant of variants) {
+    if (variant.databaseUrl) continue;
+    const dir = mkdtempSync(path.join(tmpdir(), "bench-pglite-"));
+    pgliteDirs.set(variant.name, dir);
+    const first = spawnServer(variant.start, apiEnv(nextPort, undefined, dir), nextPort++, "/api/v1/ready");
     await first.ready;
     first.child.kill("SIGTERM");
     await new Promise((resolve) => first.child.once("exit", resolve));
   }
   for (let round = 0; round < ROUNDS; round++) {
-    const port = nextPort++;
-    const started = performance.now();
-    const server = spawnServer(API_START, apiEnv(port, databaseUrl, pgliteDir), port, "/api/v1/ready");
-    await server.ready;
-    times.push(performance.now() - started);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    const status = readFileSync(`/proc/${server.child.pid}/status`, "utf8");
-    rss.push(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
-    server.child.kill("SIGTERM");
-    await new Promise((resolve) => server.child.once("exit", resolve));
+    for (const variant of variants) {
+      const port = nextPort++;
+      const env = apiEnv(port, variant.databaseUrl, pgliteDirs.get(variant.name));
+      const started = performance.now();
+      const server = spawnServer(variant.start, env, port, "/api/v1/ready");
+      await server.ready;
+      samples.get(variant.name)?.ms.push(performance.now() - started);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const status = readFileSync(`/proc/${server.child.pid}/status`, "utf8");
+      samples.get(variant.name)?.rss.push(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+      server.child.kill("SIGTERM");
+      await new Promise((resolve) => server.child.once("exit", resolve));
+    }
   }
-  return { ms: Math.round(median(times)), rssMb: Math.round(median(rss)) };
+  return Object.fromEntries(
+    [...samples].map(([name, { ms, rss }]) => [name, { ms: Math.round(median(ms)), rssMb: Math.round(median(rss)) }]),
+  );
 }
 
 function startPostgres(): string | undefined {
@@ -246,10 +263,15 @@ async function main() {
       ratios.fullUsersOverPg = (db[2]?.rps ?? 0) / (db[1]?.rps ?? 1);
     }
 
-    report.coldStart = {
-      pglite: await coldStart(),
-      ...(databaseUrl ? { postgres: await coldStart(databaseUrl) } : {}),
-    };
+    report.coldStart = await coldStarts([
+      { name: "pglite", start: API_START },
+      ...(databaseUrl
+        ? [
+            { name: "postgres", start: API_START, databaseUrl },
+            { name: "postgres, unbundled (dist/)", start: API_START_UNBUNDLED, databaseUrl },
+          ]
+        : []),
+    ]);
   } finally {
     if (databaseUrl && !process.env.BENCH_DATABASE_URL) {
       execFileSync("scripts/pg-local.sh", ["stop"], { cwd: ROOT, env: { ...process.env, PG_LOCAL_PORT: "55499" } });
