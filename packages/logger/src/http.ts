@@ -39,9 +39,9 @@ export function createHttpLogger({ logger, requestId }: HttpLoggerOptions): Http
     req.id ??= requestId(req);
     req.log = logger.child({ requestId: req.id });
     res.once("close", () => {
-      const statusCode = res.statusCode;
-      const finished = res.writableFinished;
-      const level = !finished || statusCode >= 400 ? (statusCode >= 500 ? "error" : "warn") : "info";
+      const { statusCode, writableFinished: finished } = res;
+      const level = statusCode >= 500 ? "error" : statusCode >= 400 || !finished ? "warn" : "info";
+      const message = !finished ? "request aborted" : statusCode >= 500 ? "request errored" : "request completed";
       access[level](
         {
           requestId: req.id,
@@ -54,7 +54,7 @@ export function createHttpLogger({ logger, requestId }: HttpLoggerOptions): Http
           res: { statusCode },
           responseTime: Math.round(performance.now() - started),
         },
-        finished ? (statusCode >= 500 ? "request errored" : "request completed") : "request aborted",
+        message,
       );
     });
     next?.();
