@@ -59,6 +59,8 @@ export function startTracing({ serviceName, endpoint, spanProcessors }: TracingO
         // Health probes would drown every trace backend.
         ignoreIncomingRequestHook: (req) => /^\/api\/v1\/(health|ready)\b/.test(req.url ?? ""),
       }),
+      // The bundled server keeps these modules external so they can be patched: a new
+      // instrumentation's module goes on rolldown.config.ts's external list too.
       new ExpressInstrumentation(),
       new PgInstrumentation(),
       new PinoInstrumentation(),
