@@ -36,7 +36,7 @@ export interface DbOptions {
   seedIfEmpty?: boolean;
   /**
    * How Prisma words its errors (default "minimal"). "colorless" and "pretty" point at the calling
-   * line, which costs a captured stack trace on every query: about a sixth of a simple read's CPU.
+   * line, which costs a captured stack trace on every query: about 12 % of a simple read's CPU.
    * Prisma would otherwise pick it from NODE_ENV, which the app does not use for its profile.
    */
   errorFormat?: "minimal" | "colorless" | "pretty";
