@@ -3,6 +3,8 @@
 // `prisma-client` generator needs none, but the CLI downloads the schema engine before any
 // command unless told a binary exists. Any existing file will do; it is never executed.
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 
@@ -17,7 +19,22 @@ try {
   process.exit(0);
 }
 
-const result = spawnSync(process.execPath, [cli, "generate", ...process.argv.slice(2)], {
+// `pnpm build` and `pnpm typecheck` both start here, and turbo may run them at the same time:
+// two generators writing one folder would hand tsc a half-written client. So a client generated
+// from this schema by this Prisma is left alone (and a plain `generate` costs nothing twice).
+const args = process.argv.slice(2);
+const outputDir = path.join(packageDir, "src/generated/prisma");
+const stampFile = path.join(outputDir, ".generated-from");
+const prismaVersion = JSON.parse(readFileSync(require.resolve("prisma/package.json"), "utf8")).version;
+const stamp = createHash("sha256")
+  .update(readFileSync(path.join(packageDir, "prisma/schema.prisma")))
+  .update(prismaVersion)
+  .digest("hex");
+const upToDate =
+  existsSync(path.join(outputDir, "client.ts")) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp;
+if (args.length === 0 && upToDate) process.exit(0);
+
+const result = spawnSync(process.execPath, [cli, "generate", ...args], {
   cwd: packageDir,
   stdio: "inherit",
   env: {
@@ -28,4 +45,5 @@ const result = spawnSync(process.execPath, [cli, "generate", ...process.argv.sli
     PRISMA_HIDE_UPDATE_MESSAGE: "1",
   },
 });
+if (result.status === 0 && args.length === 0) writeFileSync(stampFile, stamp);
 process.exit(result.status ?? 1);
