@@ -1,5 +1,6 @@
 import { createDb } from "@repo/db";
 import pg from "pg";
+import { median, USER_BY_ID_SQL } from "./shared.ts";
 
 /**
  * `pnpm --filter @repo/bench db-cpu <postgres-url> [errorFormat]`: CPU per read, no HTTP.
@@ -14,11 +15,11 @@ const db = createDb({ url, poolMax: 10, timeoutMs: 5000, errorFormat: errorForma
 await db.start();
 const pool = new pg.Pool({ connectionString: url, max: 10 });
 const id = (await pool.query<{ id: number }>("SELECT min(id) AS id FROM users")).rows[0]?.id ?? 1;
-const sql = 'SELECT id, email, name, created_at AS "createdAt", updated_at AS "updatedAt" FROM users WHERE id = $1';
 
 const reads: Record<string, () => Promise<unknown>> = {
-  pg: async () => (await pool.query(sql, [id])).rows[0],
+  pg: async () => (await pool.query(USER_BY_ID_SQL, [id])).rows[0],
   findUnique: () => db.client.user.findUnique({ where: { id } }),
+  // The same SQL as USER_BY_ID_SQL, as Prisma's tagged template.
   $queryRaw: () =>
     db.client
       .$queryRaw`SELECT id, email, name, created_at AS "createdAt", updated_at AS "updatedAt" FROM users WHERE id = ${id}`,
@@ -36,7 +37,6 @@ async function cpuPerRead(read: () => Promise<unknown>, callers: number, count: 
   return (used.user + used.system) / count;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 console.log(`CPU µs per read (errorFormat ${errorFormat}), median of 3 rounds of 10,000`);
 for (const callers of [1, 10]) {
   for (const read of Object.values(reads)) await cpuPerRead(read, callers, 2000); // warm-up

@@ -4,6 +4,7 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
 import pg from "pg";
+import { median } from "./shared.ts";
 
 /**
  * `pnpm bench`: every figure is a ratio of contenders measured in this run, interleaved
@@ -112,12 +113,6 @@ async function load(url: string): Promise<Sample> {
   };
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-};
-
 /** Runs the contenders side by side: all started once, then ROUNDS interleaved loads. */
 async function compare(contenders: Contender[]) {
   const servers: Server[] = [];
@@ -177,10 +172,11 @@ async function coldStarts(variants: StartVariant[]) {
       const started = performance.now();
       const server = spawnServer(variant.start, env, port, "/api/v1/ready");
       await server.ready;
-      samples.get(variant.name)?.ms.push(performance.now() - started);
+      const sample = samples.get(variant.name);
+      sample?.ms.push(performance.now() - started);
       await new Promise((resolve) => setTimeout(resolve, 1000));
       const status = readFileSync(`/proc/${server.child.pid}/status`, "utf8");
-      samples.get(variant.name)?.rss.push(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+      sample?.rss.push(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
       server.child.kill("SIGTERM");
       await new Promise((resolve) => server.child.once("exit", resolve));
     }

@@ -77,7 +77,7 @@ function pgliteDb(options: DbOptions): Db {
     if (state !== "started") throw new Error(`the database is ${state === "new" ? "not started" : "stopped"}`);
     return open();
   });
-  const client = new PrismaClient({ adapter: factory, errorFormat: options.errorFormat ?? "minimal" });
+  const client = prismaClient(factory, options);
   return {
     name: "db",
     mode: "pglite",
@@ -101,7 +101,7 @@ function pgliteDb(options: DbOptions): Db {
 function postgresDb(options: DbOptions & { url: string }): Db {
   const onPoolError = (error: Error) => options.logger?.warn({ err: error }, "database connection lost");
   const factory = postgresAdapterFactory({ ...options, onPoolError });
-  const client = new PrismaClient({ adapter: factory, errorFormat: options.errorFormat ?? "minimal" });
+  const client = prismaClient(factory, options);
   const migrationFactory = postgresAdapterFactory({ ...options, poolMax: 1, forMigrations: true });
   return {
     name: "db",
@@ -116,6 +116,10 @@ function postgresDb(options: DbOptions & { url: string }): Db {
     check: () => selectOne(client, options.timeoutMs),
     stop: () => client.$disconnect(),
   };
+}
+
+function prismaClient(adapter: AdapterFactory, { errorFormat = "minimal" }: DbOptions): PrismaClient {
+  return new PrismaClient({ adapter, errorFormat });
 }
 
 async function prepare(options: DbOptions, client: PrismaClient, migrations: AdapterFactory) {
