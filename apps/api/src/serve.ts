@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type Server, type ServerResponse, STATUS_CODES } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { Config } from "@repo/config";
 import type { ExtensionRegistry } from "@repo/extensions";
 import type { Logger } from "@repo/logger";
 import type { Express } from "express";
+import { PROBLEM_TYPE } from "./http/error-handler.ts";
+import { HttpError } from "./http/errors.ts";
 
 export interface RunningServer {
   server: Server;
@@ -136,19 +138,17 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket, logger:
     return;
   }
   const known = CLIENT_ERRORS[error.code ?? ""];
-  const status = known?.status ?? 400;
-  const requestId = randomUUID();
-  const body = JSON.stringify({
+  const problem = new HttpError(known?.status ?? 400, {
     type: known?.type ?? "urn:problem:malformed-request",
-    title: STATUS_CODES[status],
-    status,
     detail: known?.detail ?? "The request is not valid HTTP/1.1",
-    requestId,
   });
+  const requestId = randomUUID();
+  const body = JSON.stringify(problem.toProblem(undefined, requestId));
+  const { status, title } = problem;
   logger.warn({ requestId, code: error.code, status }, "client error: request rejected before routing");
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
-      "Content-Type: application/problem+json\r\n" +
+    `HTTP/1.1 ${status} ${title}\r\n` +
+      `Content-Type: ${PROBLEM_TYPE}\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n` +
       `X-Request-ID: ${requestId}\r\n` +
       "Connection: close\r\n\r\n" +

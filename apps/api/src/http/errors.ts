@@ -44,13 +44,14 @@ export class HttpError extends Error {
     this.headers = options.headers ?? {};
   }
 
-  toProblem(instance: string, requestId: string): Problem {
+  /** `instance` is the request's URL; undefined when Node rejected the request before parsing it. */
+  toProblem(instance: string | undefined, requestId: string): Problem {
     return {
       type: this.type,
       title: this.title,
       status: this.status,
       ...(this.detail === undefined ? {} : { detail: this.detail }),
-      instance,
+      ...(instance === undefined ? {} : { instance }),
       requestId,
       ...this.extensions,
     };
