@@ -67,7 +67,7 @@ RUN pnpm install --offline --frozen-lockfile --store-dir "$PNPM_STORE_DIR"
 # rather than turbo here: turbo's strict env mode would hide this stage's PNPM_CONFIG_*
 # from the child pnpm processes, and its cache would only live inside this layer anyway.
 RUN pnpm --filter "@repo/api..." run build \
- && test -f apps/api/bundle/server.js && test -f apps/api/dist/cli.js
+ && test -f apps/api/bundle/server.js && test -f apps/api/dist/cli.js && test -f apps/api/dist/paths.js
 
 # ----------------------------------------------------------------------- prod-deps ---
 FROM build AS prod-deps

@@ -9,7 +9,7 @@ import { defineConfig } from "rolldown";
  * Left out, and loaded from node_modules as usual:
  * - the modules OpenTelemetry patches as they load (express; pg and pino through @repo/db and
  *   @repo/logger), so tracing sees them when OTEL_EXPORTER_OTLP_ENDPOINT is set, and the SDK.
- *   A new instrumentation in src/telemetry.ts needs its module listed here too;
+ *   A new instrumentation in src/observability/tracing.ts needs its module listed here too;
  * - @repo/db, which finds its migrations and PGlite's WASM next to its own files.
  */
 export default defineConfig({

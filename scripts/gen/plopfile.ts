@@ -8,8 +8,8 @@ import type { ActionType, NodePlopAPI } from "plop";
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const TEMPLATES = path.join(import.meta.dirname, "templates");
 const API = path.join(ROOT, "apps/api");
-const APP_TS = path.join(API, "src/app.ts");
-const MARKER = "// gen:mounts";
+const ROUTES_TS = path.join(API, "src/routes/index.ts");
+const MARKER = "// gen:routes";
 const KEBAB = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 
 const readJson = (file: string) => JSON.parse(readFileSync(file, "utf8"));
@@ -28,13 +28,13 @@ function validateRoute(name: string): true | string {
   const routes = path.join(API, "src/routes");
   if (existsSync(path.join(routes, name))) return `apps/api/src/routes/${name} already exists`;
   if (existsSync(path.join(API, "test", `${name}.test.ts`))) return `apps/api/test/${name}.test.ts already exists`;
-  const app = readFileSync(APP_TS, "utf8");
-  if (app.includes(`"/api/v1/${name}"`)) return `/api/v1/${name} is already used in apps/api/src/app.ts`;
-  if (!app.includes(MARKER)) return `apps/api/src/app.ts has no "${MARKER}" line to add the mount above`;
+  if (!readFileSync(ROUTES_TS, "utf8").includes(MARKER)) {
+    return `apps/api/src/routes/index.ts has no "${MARKER}" line to add the module above`;
+  }
   for (const dir of readdirSync(routes)) {
-    const router = path.join(routes, dir, "router.ts");
-    if (existsSync(router) && readFileSync(router, "utf8").match(new RegExp(`\\.route\\("/${name}["/]`))) {
-      return `"/${name}" is already a path of apps/api/src/routes/${dir}/router.ts`;
+    const module = path.join(routes, dir, "routes.ts");
+    if (existsSync(module) && readFileSync(module, "utf8").match(new RegExp(`(prefix|path): "/${name}["/]`))) {
+      return `"/${name}" is already a path of apps/api/src/routes/${dir}/routes.ts`;
     }
   }
   return true;
@@ -78,7 +78,7 @@ const biome = (files: string[]) =>
 
 export default function generators(plop: NodePlopAPI) {
   plop.setGenerator("route", {
-    description: "a route module in apps/api/src/routes/<name>, its test, mounted at /api/v1/<name>",
+    description: "a route module in apps/api/src/routes/<name> and its test, listed in routes/index.ts: /api/v1/<name>",
     prompts: [
       { type: "input", name: "name", message: "route name (kebab-case, e.g. order-items)", validate: validateRoute },
     ],
@@ -88,28 +88,24 @@ export default function generators(plop: NodePlopAPI) {
       const test = `apps/api/test/${name}.test.ts`;
       return [
         ...addFiles("route", {
-          "router.ts.hbs": `${dir}/router.ts`,
+          "routes.ts.hbs": `${dir}/routes.ts`,
           "schemas.ts.hbs": `${dir}/schemas.ts`,
           "service.ts.hbs": `${dir}/service.ts`,
-          "openapi.ts.hbs": `${dir}/openapi.ts`,
           "test.ts.hbs": test,
         }),
         {
           type: "modify",
-          path: APP_TS,
+          path: ROUTES_TS,
           pattern: /^import /m,
-          template:
-            'import { {{camelCase name}}OpenApi } from "./routes/{{name}}/openapi.ts";\n' +
-            'import { {{camelCase name}}Routes } from "./routes/{{name}}/router.ts";\nimport ',
+          template: 'import { {{camelCase name}}Routes } from "./{{name}}/routes.ts";\nimport ',
         },
         {
           type: "modify",
-          path: APP_TS,
-          pattern: /^([ \t]*)(\/\/ gen:mounts)/m,
-          template:
-            '$1{ path: "/api/v1/{{name}}", router: {{camelCase name}}Routes(), openapi: {{camelCase name}}OpenApi },\n$1$2',
+          path: ROUTES_TS,
+          pattern: /^([ \t]*)(\/\/ gen:routes)/m,
+          template: "$1{{camelCase name}}Routes,\n$1$2",
         },
-        biome([dir, test, "apps/api/src/app.ts"]),
+        biome([dir, test, "apps/api/src/routes/index.ts"]),
       ];
     },
   });

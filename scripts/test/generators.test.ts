@@ -56,20 +56,20 @@ describe("pnpm gen", () => {
     ok(dir, "pnpm", "gen", "route", "widgets");
     ok(dir, "pnpm", "gen", "package", "feature-flags");
 
-    const app = read(dir, "apps/api/src/app.ts");
-    assert.match(app, /import \{ widgetsRoutes \} from "\.\/routes\/widgets\/router\.ts";/);
-    assert.match(
-      app,
-      /\{ path: "\/api\/v1\/widgets", router: widgetsRoutes\(\), openapi: widgetsOpenApi \},\n\s*\/\/ gen:mounts/,
-    );
+    // One import and one line in routes/index.ts; app.ts is never touched.
+    const routes = read(dir, "apps/api/src/routes/index.ts");
+    assert.match(routes, /import \{ widgetsRoutes \} from "\.\/widgets\/routes\.ts";/);
+    assert.match(routes, /usersRoutes,\n\s*widgetsRoutes,\n\s*\/\/ gen:routes/);
+    assert.equal(read(dir, "apps/api/src/app.ts"), read(ROOT, "apps/api/src/app.ts"));
     const scope = JSON.parse(read(dir, "apps/api/package.json")).name.split("/")[0];
     assert.equal(JSON.parse(read(dir, "packages/feature-flags/package.json")).name, `${scope}/feature-flags`);
 
     const generated = ["apps/api/src/routes/widgets", "apps/api/test/widgets.test.ts", "packages/feature-flags"];
-    ok(dir, "pnpm", "exec", "biome", "check", "apps/api/src/app.ts", ...generated);
+    ok(dir, "pnpm", "exec", "biome", "check", "apps/api/src/routes/index.ts", ...generated);
     ok(path.join(dir, "apps/api"), "pnpm", "exec", "tsc", "--noEmit");
     ok(path.join(dir, "packages/feature-flags"), "pnpm", "exec", "tsc", "--noEmit");
-    // The new tests, and the OpenAPI test: every routed path must be documented.
+    // The new tests (their last proves the route is in the OpenAPI document with its statuses), and
+    // the OpenAPI test: every served operation is documented.
     const api = ok(
       path.join(dir, "apps/api"),
       "pnpm",

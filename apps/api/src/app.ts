@@ -4,23 +4,18 @@ import type { PrismaClient } from "@repo/db";
 import type { ExtensionRegistry } from "@repo/extensions";
 import { createHttpLogger, type Logger } from "@repo/logger";
 import { Eta } from "eta";
-import express, { type Express, type Router } from "express";
-import { createRequestContext, type RequestContextStore } from "./http/context.ts";
+import express, { type Express, Router } from "express";
+import type { RequestContextStore } from "./http/context.ts";
 import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
+import { type MountedOperation, mountRoutes, type WingPolicy } from "./http/operation.ts";
 import { rateLimiter } from "./http/rate-limit.ts";
 import { requestId } from "./http/request-id.ts";
 import { requireJson } from "./http/require-json.ts";
-import { securityHeaders } from "./http/security.ts";
-import type { Metrics } from "./metrics.ts";
-import { buildOpenApiDocument, type OpenApiPaths } from "./openapi/document.ts";
-import { docsOpenApi } from "./routes/docs/openapi.ts";
-import { docsRoutes } from "./routes/docs/router.ts";
-import { mainOpenApi } from "./routes/main/openapi.ts";
-import { mainRoutes } from "./routes/main/router.ts";
-import { systemOpenApi } from "./routes/system/openapi.ts";
-import { systemRoutes } from "./routes/system/router.ts";
-import { usersOpenApi } from "./routes/users/openapi.ts";
-import { usersRoutes } from "./routes/users/router.ts";
+import { apiHeaders, documentHeaders } from "./http/security.ts";
+import type { Metrics } from "./observability/metrics.ts";
+import { buildOpenApiDocument, type OpenApiDocument } from "./openapi/document.ts";
+import { API_BASE } from "./paths.ts";
+import { ROUTES, type RouteDeps } from "./routes/index.ts";
 
 export interface AppDeps {
   config: Config;
@@ -28,81 +23,108 @@ export interface AppDeps {
   registry: ExtensionRegistry;
   /** The database client; its lifecycle is the registry's "db" extension. */
   db: PrismaClient;
+  context: RequestContextStore;
   /** Prometheus request metrics (METRICS_ENABLED); absent = no per-request cost. */
-  metrics?: Metrics;
-  /** The request context store; server.ts passes its own to name requests in process-level logs. */
-  context?: RequestContextStore;
+  metrics?: Metrics | undefined;
+}
+
+export interface App {
+  app: Express;
+  /** Every operation served, with its full path: the route list and the OpenAPI document read it. */
+  operations: MountedOperation[];
+  document: OpenApiDocument;
 }
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 export const PUBLIC_DIR = path.join(ROOT, "public");
 const VIEWS_DIR = path.join(ROOT, "views");
 
-interface Mount {
-  path: string;
-  router: Router;
-  openapi: OpenApiPaths;
-}
+const DOCUMENT_INFO = {
+  title: "Express starter API",
+  version: "1.0.0",
+  description:
+    "The example service of the Express + TypeScript starter. Every error is `application/problem+json` " +
+    "(RFC 9457) with the request's id; every response carries `X-Request-ID`. Operations without a request " +
+    "body do not read one.",
+};
 
-const API_INFO = { title: "Express starter API", version: "1.0.0" };
-
-/** Builds a fully wired Express app. It never listens: server.ts and the tests do that. */
-export function createApp({
-  config,
-  logger,
-  registry,
-  db,
-  metrics,
-  context = createRequestContext(),
-}: AppDeps): Express {
+/**
+ * Builds the Express app from wired dependencies; it never listens (src/runtime/http-server.ts
+ * does). Two wings, mounted in the order that expresses their policy:
+ *
+ * - the API wing under API_BASE: the API's security headers and CORS, its parsers and JSON
+ *   check, the probes, then the rate limiter, then the resources; its own 404;
+ * - the pages wing at the root: the document headers (CSP), static files, the pages, the API
+ *   reference and the examples.
+ */
+export function createApp({ config, logger, registry, db, context, metrics }: AppDeps): App {
   const app = express();
   const production = config.APP_ENV === "production";
-  const views = new Eta({ views: VIEWS_DIR, cache: production });
-
   app.disable("x-powered-by");
   // API JSON is dynamic and rarely revalidated: hashing every body for an ETag costs more than it saves.
   app.set("etag", false);
   app.set("trust proxy", config.TRUST_PROXY);
 
-  // Order matters: the id exists before anything logs, the logger before the context
-  // that carries it, security headers before any response, the rate limit before any
-  // work is spent on a request, parsers only for routes.
+  // Every request: metrics first (they time everything), the id before anything logs, the
+  // logger before the context that carries it.
   if (metrics) app.use(metrics.middleware);
   app.use(requestId);
   app.use(createHttpLogger({ logger, requestId: (req) => String(req.id) }));
   app.use(context.middleware);
-  app.use(
-    securityHeaders({
+
+  let document: OpenApiDocument | undefined;
+  const deps: RouteDeps = {
+    db,
+    registry,
+    context,
+    views: new Eta({ views: VIEWS_DIR, cache: production }),
+    profile: config.APP_ENV,
+    document: () => {
+      if (!document) throw new Error("the OpenAPI document is built once every route module is mounted");
+      return document;
+    },
+    apiDocs: config.API_DOCS,
+  };
+  const modules = (list: typeof ROUTES.api) => list.map((routes) => routes(deps));
+  const strict = config.APP_ENV === "test";
+  const operations: MountedOperation[] = [];
+
+  const api = Router();
+  api.use(
+    apiHeaders({
       corsOrigins: config.CORS_ORIGINS,
       corsCredentials: config.CORS_CREDENTIALS,
       hstsMaxAge: config.HSTS_MAX_AGE,
     }),
   );
-  const limiter = rateLimiter({
-    max: config.RATE_LIMIT_MAX,
-    windowMs: config.RATE_LIMIT_WINDOW_MS,
-    skipPaths: ["/api/v1/health", "/api/v1/ready"],
-  });
-  if (limiter) app.use("/api", limiter);
-  app.use("/static", express.static(PUBLIC_DIR, { index: false, redirect: false, dotfiles: "ignore", maxAge: "1h" }));
-  app.use(express.json({ limit: config.BODY_LIMIT }));
-  app.use(express.urlencoded({ limit: config.BODY_LIMIT, extended: false, parameterLimit: 100 }));
-  app.use("/api", requireJson);
+  const limiter = rateLimiter({ max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS });
+  const apiPolicy: WingPolicy = {
+    base: API_BASE,
+    limited: false,
+    bodyParsers: [requireJson, express.json({ limit: config.BODY_LIMIT })],
+    strict,
+  };
+  operations.push(...mountRoutes(api, modules(ROUTES.probes), apiPolicy));
+  if (limiter) api.use(limiter);
+  operations.push(...mountRoutes(api, modules(ROUTES.api), { ...apiPolicy, limited: limiter !== undefined }));
+  api.use(notFoundHandler);
+  app.use(API_BASE, api);
 
-  // Route modules: each a router and the OpenAPI description of its paths (relative to the mount).
-  // The page router, mounted at "/", comes last: every request walks into a router it matches,
-  // and an API request has nothing to find among the pages.
-  const mounts: Mount[] = [
-    { path: "/api/v1", router: systemRoutes({ registry }), openapi: systemOpenApi },
-    { path: "/api/v1/users", router: usersRoutes({ db }), openapi: usersOpenApi },
-    // gen:mounts — `pnpm gen route <name>` inserts new route modules above this line.
-    { path: "/", router: mainRoutes({ views, context, profile: config.APP_ENV }), openapi: mainOpenApi },
-  ];
-  for (const { path: mountPath, router } of mounts) app.use(mountPath, router);
-  const document = buildOpenApiDocument([...mounts, { path: "/", openapi: docsOpenApi }], API_INFO);
-  app.use(docsRoutes({ document, ui: config.API_DOCS }));
+  const pages = Router();
+  pages.use(documentHeaders({ hstsMaxAge: config.HSTS_MAX_AGE }));
+  pages.use("/static", express.static(PUBLIC_DIR, { index: false, redirect: false, dotfiles: "ignore", maxAge: "1h" }));
+  operations.push(
+    ...mountRoutes(pages, modules(ROUTES.pages), {
+      base: "",
+      limited: false,
+      bodyParsers: [express.urlencoded({ limit: config.BODY_LIMIT, extended: false, parameterLimit: 100 })],
+      strict,
+    }),
+  );
+  app.use(pages);
 
   app.use(notFoundHandler);
   app.use(errorHandler({ exposeInternals: config.APP_ENV === "development" }));
-  return app;
+  document = buildOpenApiDocument(operations, DOCUMENT_INFO);
+  return { app, operations, document };
 }

@@ -1,21 +1,12 @@
-import { ConfigError, loadConfig, redactConfig } from "@repo/config";
+import { redactConfig } from "@repo/config";
 import { Command } from "commander";
-import { registerDbCommands } from "./db-commands.ts";
+import { registerDbCommands } from "./cli/db.ts";
+import { loadConfigOrExit } from "./runtime/process.ts";
 
 // CLI entry point, like `flask <command>`: `pnpm cli <command>` from the repository root.
 // Commands import the app and the database only when they need them: `hello` and
 // `show-config` start in a fraction of the time.
 const program = new Command("cli").description("Management commands for the API").showHelpAfterError();
-
-const config = () => {
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
-};
 
 program
   .command("hello")
@@ -29,32 +20,23 @@ program
   .command("show-config")
   .description("print the effective configuration as JSON, secrets redacted")
   .action(() => {
-    console.log(JSON.stringify(redactConfig(config()), null, 2));
+    console.log(JSON.stringify(redactConfig(loadConfigOrExit()), null, 2));
   });
 
 program
   .command("routes")
   .description("list every route: method and path")
   .action(async () => {
-    const cfg = config();
-    const [{ ExtensionRegistry }, { createLogger }, { createApp }, { databaseFromConfig }, { listRoutes }] =
-      await Promise.all([
-        import("@repo/extensions"),
-        import("@repo/logger"),
-        import("./app.ts"),
-        import("./database.ts"),
-        import("./routes-table.ts"),
-      ]);
-    const logger = createLogger({ level: "silent" });
-    // Never started: building the client opens no connection.
-    const db = databaseFromConfig(cfg).client;
-    const app = createApp({ config: cfg, logger, registry: new ExtensionRegistry({ checkTimeoutMs: 1 }), db });
-    const routes = listRoutes(app);
+    const config = loadConfigOrExit();
+    const [{ createLogger }, { createService }] = await Promise.all([import("@repo/logger"), import("./service.ts")]);
+    // Never started: building the service opens no connection.
+    const { operations } = createService(config, { logger: createLogger({ level: "silent" }) });
+    const routes = operations.map(({ operation, path }) => ({ method: operation.method.toUpperCase(), path }));
     const width = Math.max(...routes.map((route) => route.method.length));
     for (const route of routes) console.log(`${route.method.padEnd(width)}  ${route.path}`);
   });
 
-registerDbCommands(program, config);
+registerDbCommands(program, loadConfigOrExit);
 
 await program.parseAsync();
 // A command is done when its action resolves. Exit now: the WASM schema engine leaves a

@@ -14,7 +14,7 @@ try {
 }
 
 if (endpoint) {
-  const { startTracing } = await import("./telemetry.ts");
+  const { startTracing } = await import("./observability/tracing.ts");
   const tracing = startTracing({ serviceName, endpoint });
   // Best effort: spans still batched when the process exits are flushed on a signal-less exit.
   process.once("beforeExit", () => void tracing.shutdown());

@@ -1,25 +1,15 @@
 import cluster from "node:cluster";
-import { type Config, ConfigError, loadConfig } from "@repo/config";
-import { ExtensionRegistry } from "@repo/extensions";
+import type { Config } from "@repo/config";
 import { createLogger, type Logger } from "@repo/logger";
-import { createApp } from "./app.ts";
-import { runPrimary } from "./cluster.ts";
-import { databaseFromConfig } from "./database.ts";
-import { createRequestContext } from "./http/context.ts";
-import { serve } from "./serve.ts";
+import { runPrimary } from "./runtime/cluster.ts";
+import { serve } from "./runtime/http-server.ts";
+import { loadConfigOrExit } from "./runtime/process.ts";
+import { createService } from "./service.ts";
 
 // Process entry point: the one place that reads the real environment and owns the process.
 // With WEB_CONCURRENCY > 1 this process becomes a node:cluster primary that only supervises,
 // and each worker runs this same file down the single-process path.
-let config: Config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`${error.message}\n`);
-  process.exit(1);
-}
-
+const config = loadConfigOrExit();
 const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.APP_ENV === "development" });
 
 if (cluster.isPrimary && config.WEB_CONCURRENCY > 1) {
@@ -29,20 +19,13 @@ if (cluster.isPrimary && config.WEB_CONCURRENCY > 1) {
 }
 
 async function startServer(config: Config, logger: Logger): Promise<void> {
-  const registry = new ExtensionRegistry({
-    checkTimeoutMs: config.READY_TIMEOUT_MS,
-    onStopError: (name, err) => logger.error({ err, extension: name }, "extension failed to stop"),
-  });
   const exit = (code: number) => logger.flush(() => process.exit(code));
   try {
-    const db = databaseFromConfig(config, { logger });
-    registry.register(db);
     // prom-client is loaded only when metrics are on.
-    const metricsModule = config.METRICS_ENABLED ? await import("./metrics.ts") : undefined;
+    const metricsModule = config.METRICS_ENABLED ? await import("./observability/metrics.ts") : undefined;
     const metrics = metricsModule?.createMetrics();
-    const context = createRequestContext();
-    const app = createApp({ config, logger, registry, db: db.client, metrics, context });
-    const running = await serve({ config, logger, registry, app });
+    const service = createService(config, { logger, ...(metrics ? { metrics } : {}) });
+    const running = await serve(service);
     // With WEB_CONCURRENCY > 1 the workers share this port, so each scrape reads one worker.
     const metricsServer =
       metricsModule && metrics
@@ -74,7 +57,7 @@ async function startServer(config: Config, logger: Logger): Promise<void> {
     // clean process. Node runs this handler in the async context of the rejected promise, so a
     // rejection that started inside a request is logged with that request's id.
     process.on("unhandledRejection", (reason) => {
-      const requestId = context.find()?.requestId;
+      const requestId = service.context.find()?.requestId;
       logger.fatal({ err: reason, ...(requestId ? { requestId } : {}) }, "unhandled promise rejection: shutting down");
       shutdown("unhandledRejection", 1);
     });

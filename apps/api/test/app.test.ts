@@ -151,7 +151,7 @@ describe("errors: one problem+json shape", () => {
 
   it("400 for malformed JSON", async () => {
     const { app } = await buildTestApp();
-    const res = await request(app).post("/api/v1/health").set("content-type", "application/json").send('{"a":');
+    const res = await request(app).post("/api/v1/users").set("content-type", "application/json").send('{"a":');
     expectProblem(res, 400, "Malformed JSON");
     expect(res.body.type).toBe("urn:problem:malformed-json");
   });
@@ -185,7 +185,7 @@ describe("errors: one problem+json shape", () => {
   it("413 for a body over the limit", async () => {
     const { app } = await buildTestApp({ overrides: { BODY_LIMIT: "1kb" } });
     const res = await request(app)
-      .post("/api/v1/health")
+      .post("/api/v1/users")
       .set("content-type", "application/json")
       .send(JSON.stringify({ a: "x".repeat(2000) }));
     expectProblem(res, 413, "Payload Too Large");
@@ -193,7 +193,7 @@ describe("errors: one problem+json shape", () => {
 
   it("415 for a body that is not JSON", async () => {
     const { app } = await buildTestApp();
-    const res = await request(app).post("/api/v1/health").set("content-type", "text/plain").send("hello");
+    const res = await request(app).post("/api/v1/users").set("content-type", "text/plain").send("hello");
     expectProblem(res, 415, "Unsupported Media Type");
     expect(res.body.detail).toBe("Content-Type must be application/json (got text/plain)");
   });
@@ -201,7 +201,7 @@ describe("errors: one problem+json shape", () => {
   it("415 for an unsupported body encoding", async () => {
     const { app } = await buildTestApp();
     const res = await request(app)
-      .post("/api/v1/health")
+      .post("/api/v1/users")
       .set("content-type", "application/json")
       .set("content-encoding", "compress")
       .send("{}");

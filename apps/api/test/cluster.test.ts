@@ -1,6 +1,12 @@
 import { EventEmitter } from "node:events";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { type ClusterLike, type PrimaryLogger, type ProcessLike, runPrimary, type WorkerLike } from "../src/cluster.ts";
+import {
+  type ClusterLike,
+  type PrimaryLogger,
+  type ProcessLike,
+  runPrimary,
+  type WorkerLike,
+} from "../src/runtime/cluster.ts";
 
 // The primary against a fake cluster, fake process and fake timers: deterministic, no forks.
 

@@ -298,6 +298,21 @@ describe("bad-input corpus: zero 5xx, zero crashes, every error in problem+json,
     console.info(`[corpus] bodies: ${result.total} requests, statuses ${JSON.stringify(result.statuses)}`);
   });
 
+  it(`${BODIES.length} bad bodies × every operation that takes none: never read, answered exactly as without a body`, async () => {
+    const { server } = await seeded();
+    const bodyless = ROUTES.filter(({ method }) => method === "GET" || method === "DELETE");
+    const violations: string[] = [];
+    for (const route of bodyless) {
+      const { status } = await server.send(route.method, route.path);
+      for (const [name, request] of BODIES) {
+        const res = await server.send(route.method, route.path, request);
+        if (res.status !== status)
+          violations.push(`${route.method} ${route.path} [${name}]: ${res.status}, not ${status}`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
   it(`${QUERIES.length} hostile query strings × ${ROUTES.length} routes: no 5xx, zero changed rows, no prototype pollution`, async () => {
     const { server, snapshot } = await seeded();
     const before = await snapshot();

@@ -58,8 +58,8 @@ describe("app factory", () => {
     const a = await buildTestApp({ overrides: { BODY_LIMIT: "1kb" } });
     const b = await buildTestApp();
     const body = JSON.stringify({ a: "x".repeat(2000) });
-    await request(a.app).post("/api/v1/health").set("content-type", "application/json").send(body).expect(413);
-    await request(b.app).post("/api/v1/health").set("content-type", "application/json").send(body).expect(405);
+    await request(a.app).post("/api/v1/users").set("content-type", "application/json").send(body).expect(413);
+    await request(b.app).post("/api/v1/users").set("content-type", "application/json").send(body).expect(400);
     await request(a.app).get("/ping").set("X-Request-ID", "only-a");
     expect(a.logs.some((line) => line.requestId === "only-a")).toBe(true);
     expect(b.logs.some((line) => line.requestId === "only-a")).toBe(false);

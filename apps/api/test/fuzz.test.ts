@@ -4,7 +4,7 @@ import { contractViolation, listen, type RawRequest } from "./raw-http.ts";
 import { buildTestApp } from "./support.ts";
 
 // Property-based fuzzing with fast-check against one real listening server per property (the
-// production HTTP server of src/serve.ts on a loopback port, keep-alive client). Expected: every
+// production HTTP server of src/runtime/http-server.ts on a loopback port, keep-alive client). Expected: every
 // reply < 500 and, when >= 400, in the problem+json shape; valid inputs round-trip exactly.
 // The run counts are in the test names; a failure prints the minimised counterexample and its seed
 // (re-run with `fc.assert(..., { seed, path })`), and is then kept as a case in corpus.test.ts.

@@ -1,24 +1,14 @@
-import { loadConfig } from "@repo/config";
-import type { PrismaClient } from "@repo/db";
-import { ExtensionRegistry } from "@repo/extensions";
 import { createLogger } from "@repo/logger";
 import request from "supertest";
 import { afterEach, describe, expect, it } from "vitest";
-import { createApp } from "../src/app.ts";
-import { createMetrics, type MetricsServer, serveMetrics } from "../src/metrics.ts";
+import { createMetrics, type MetricsServer, serveMetrics } from "../src/observability/metrics.ts";
+import { createService } from "../src/service.ts";
+import { testConfig } from "./support.ts";
 
+/** Never started: the routes used here never touch the database. */
 function appWithMetrics() {
   const metrics = createMetrics();
-  const config = loadConfig({ profile: "test", env: {}, envDir: false });
-  const registry = new ExtensionRegistry({ checkTimeoutMs: 1 });
-  // No database: the routes used here never touch it.
-  const app = createApp({
-    config,
-    logger: createLogger({ level: "silent" }),
-    registry,
-    db: {} as PrismaClient,
-    metrics,
-  });
+  const { app } = createService(testConfig(), { logger: createLogger({ level: "silent" }), metrics });
   return { app, metrics };
 }
 

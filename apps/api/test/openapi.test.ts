@@ -1,54 +1,52 @@
 import { compileErrors, validate } from "@readme/openapi-parser";
-import { type ConfigInput, loadConfig } from "@repo/config";
-import type { PrismaClient } from "@repo/db";
-import { ExtensionRegistry } from "@repo/extensions";
 import { createLogger } from "@repo/logger";
 import request from "supertest";
 import { describe, expect, it } from "vitest";
-import { createApp } from "../src/app.ts";
-import { toOpenApiPath } from "../src/openapi/document.ts";
-import { listRoutes } from "../src/routes-table.ts";
+import { createService } from "../src/service.ts";
+import { testConfig } from "./support.ts";
 
-/** No database: these tests only read the route table and the document. */
-function appWithout(overrides: ConfigInput = {}) {
-  const config = loadConfig({ profile: "test", env: {}, envDir: false, overrides });
-  const registry = new ExtensionRegistry({ checkTimeoutMs: 1 });
-  return createApp({ config, logger: createLogger({ level: "silent" }), registry, db: {} as PrismaClient });
+/** Never started: these tests only read the document and the pages. */
+function service(overrides = {}) {
+  return createService(testConfig(overrides), { logger: createLogger({ level: "silent" }) });
 }
 
-/** Routes that are deliberately not part of the API document. */
-const UNDOCUMENTED = new Set(["GET /", "GET /api/docs"]);
-
-const METHODS = ["get", "put", "post", "delete", "patch", "head", "options", "trace"];
+interface DocumentedOperation {
+  operationId: string;
+  parameters?: { name: string; schema: unknown }[];
+  responses: Record<string, unknown>;
+}
+/** The document as a client reads it. */
+const paths = (overrides = {}) =>
+  service(overrides).document.paths as Record<string, Record<string, DocumentedOperation>>;
+const operationOf = (path: string, method: string, overrides = {}) => {
+  const operation = paths(overrides)[path]?.[method];
+  if (!operation) throw new Error(`${method.toUpperCase()} ${path} is not documented`);
+  return operation;
+};
 
 describe("OpenAPI document", () => {
   it("is a valid OpenAPI 3.1 document served at /api/v1/openapi.json", async () => {
-    const res = await request(appWithout()).get("/api/v1/openapi.json").expect(200);
+    const res = await request(service().app).get("/api/v1/openapi.json").expect(200);
     expect(res.type).toBe("application/json");
     expect(res.body.openapi).toBe("3.1.0");
     const result = await validate(structuredClone(res.body));
     expect(result.valid, result.valid ? "" : compileErrors(result)).toBe(true);
   });
 
-  it("documents every registered route, and nothing that is not routed", async () => {
-    const app = appWithout();
-    const document = (await request(app).get("/api/v1/openapi.json")).body as {
-      paths: Record<string, Record<string, unknown>>;
-    };
-    const routed = listRoutes(app)
-      .map(({ method, path }) => `${method} ${toOpenApiPath(path)}`)
-      .filter((route) => !UNDOCUMENTED.has(route));
-    const documented = Object.entries(document.paths).flatMap(([path, item]) =>
-      Object.keys(item)
-        .filter((key) => METHODS.includes(key))
-        .map((method) => `${method.toUpperCase()} ${path}`),
+  it("documents every served operation but the pages, each with an operationId", () => {
+    const { operations } = service();
+    const documented = Object.entries(paths()).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, operation]) => `${method.toUpperCase()} ${path} ${operation.operationId}`),
     );
-    expect(routed.length).toBeGreaterThan(5);
-    expect(documented.sort()).toEqual([...new Set(routed)].sort());
+    const served = operations
+      .filter(({ operation }) => !operation.hidden)
+      .map(({ operation, path }) => `${operation.method.toUpperCase()} ${path} ${operation.operationId}`);
+    expect(documented.sort()).toEqual(served.sort());
+    expect(operations.filter(({ operation }) => operation.hidden).map(({ path }) => path)).toEqual(["/", "/api/docs"]);
   });
 
   it("describes request schemas from the same zod schemas that validate them", async () => {
-    const document = (await request(appWithout()).get("/api/v1/openapi.json")).body;
+    const document = (await request(service().app).get("/api/v1/openapi.json")).body;
     const create = document.paths["/api/v1/users"].post;
     const schema = create.requestBody.content["application/json"].schema;
     expect(schema).toMatchObject({ type: "object", required: ["email"], additionalProperties: false });
@@ -57,11 +55,38 @@ describe("OpenAPI document", () => {
     ]);
     expect(document.components.schemas).toHaveProperty("Problem");
   });
+
+  it("types integer parameters as integers with the bounds the server enforces", () => {
+    const parameter = (path: string, method: string, name: string) =>
+      operationOf(path, method).parameters?.find((p) => p.name === name)?.schema;
+    expect(parameter("/api/v1/users/{id}", "get", "id")).toMatchObject({
+      type: "integer",
+      minimum: 1,
+      maximum: 2147483647,
+    });
+    expect(parameter("/api/v1/users", "get", "limit")).toMatchObject({
+      type: "integer",
+      minimum: 1,
+      maximum: 100,
+      default: 20,
+    });
+    expect(parameter("/compute", "get", "n")).toMatchObject({ type: "integer", minimum: 0, maximum: 78 });
+  });
+
+  it("documents the statuses each operation answers: 405 with Allow everywhere, 429 only behind the limiter", () => {
+    const statuses = (path: string, method: string, overrides = {}) =>
+      Object.keys(operationOf(path, method, overrides).responses);
+    expect(statuses("/api/v1/users", "post")).toEqual(["201", "400", "405", "409", "413", "415", "429", "500", "503"]);
+    expect(statuses("/api/v1/health", "get")).toEqual(["200", "405", "500"]);
+    expect(statuses("/ping", "get")).toEqual(["200", "405", "500"]);
+    expect(statuses("/api/v1/openapi.json", "get")).toContain("429");
+    expect(statuses("/api/v1/users", "get", { RATE_LIMIT_MAX: "0" })).not.toContain("429");
+  });
 });
 
 describe("API reference page", () => {
   it("serves Scalar at /api/docs with its own nonce-based CSP", async () => {
-    const res = await request(appWithout()).get("/api/docs").expect(200);
+    const res = await request(service().app).get("/api/docs").expect(200);
     expect(res.type).toBe("text/html");
     const csp = String(res.headers["content-security-policy"]);
     const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];
@@ -72,7 +97,7 @@ describe("API reference page", () => {
   });
 
   it("is absent with API_DOCS=false (the production default); the document stays", async () => {
-    const app = appWithout({ API_DOCS: "false" });
+    const { app } = service({ API_DOCS: "false" });
     await request(app).get("/api/docs").expect(404);
     await request(app).get("/api/v1/openapi.json").expect(200);
   });

@@ -1,7 +1,7 @@
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, expect } from "vitest";
-import { createHttpServer } from "../src/serve.ts";
+import { createHttpServer } from "../src/runtime/http-server.ts";
 import type { TestApp } from "./support.ts";
 
 export interface RawResponse {
@@ -31,7 +31,7 @@ afterAll(async () => {
 });
 
 /**
- * The app behind the production HTTP server (src/serve.ts: timeouts, header limit, clientError
+ * The app behind the production HTTP server (src/runtime/http-server.ts: timeouts, header limit, clientError
  * answers) on a loopback port, and a keep-alive client that sends raw paths.
  */
 export async function listen({ app, config, logger }: Pick<TestApp, "app" | "config" | "logger">): Promise<Listening> {

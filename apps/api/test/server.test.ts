@@ -1,29 +1,29 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import path from "node:path";
-import { loadConfig } from "@repo/config";
-import { createDb } from "@repo/db";
 import { ExtensionRegistry } from "@repo/extensions";
 import { createLogger } from "@repo/logger";
 import express from "express";
 import { afterEach, describe, expect, it } from "vitest";
-import { createApp } from "../src/app.ts";
-import { serve } from "../src/serve.ts";
-import { captureLogs, type LogLine } from "./support.ts";
+import { serve } from "../src/runtime/http-server.ts";
+import { buildTestApp, type LogLine, testConfig } from "./support.ts";
 
 const API_DIR = path.resolve(import.meta.dirname, "..");
 
 describe("serve(): graceful shutdown", () => {
   it("lets an in-flight request finish, turns readiness 503, refuses new connections, stops extensions", async () => {
-    const config = loadConfig({ profile: "test", env: {}, envDir: false, overrides: { PORT: "0" } });
-    const { lines, destination } = captureLogs();
-    const logger = createLogger({ level: "info", destination });
     const events: string[] = [];
-    const registry = new ExtensionRegistry({ checkTimeoutMs: 100 }).register({
-      name: "db",
-      start: async () => void events.push("start"),
-      check: async () => {},
-      stop: async () => void events.push("stop"),
+    const service = await buildTestApp({
+      overrides: { PORT: "0" },
+      start: false,
+      extensions: [
+        {
+          name: "probe",
+          start: async () => void events.push("start"),
+          check: async () => {},
+          stop: async () => void events.push("stop"),
+        },
+      ],
     });
     let release: () => void = () => {};
     const outer = express()
@@ -33,8 +33,9 @@ describe("serve(): graceful shutdown", () => {
         });
         res.json({ finished: true });
       })
-      .use(createApp({ config, logger, registry, db: createDb({ poolMax: 1, timeoutMs: 1000 }).client }));
-    const running = await serve({ config, logger, registry, app: outer });
+      .use(service.app);
+    const { registry, logs } = service;
+    const running = await serve({ ...service, app: outer });
 
     const inFlight = fetch(`${running.url}/slow`);
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -49,16 +50,11 @@ describe("serve(): graceful shutdown", () => {
     expect(await res.json()).toEqual({ finished: true });
     expect(await closing).toBe(true);
     expect(events).toEqual(["start", "stop"]);
-    expect(lines.map((line) => line.msg)).toContain("shutting down: draining in-flight requests");
+    expect(logs.map((line) => line.msg)).toContain("shutting down: draining in-flight requests");
   });
 
   it("cuts connections that outlive SHUTDOWN_TIMEOUT_MS and reports an unclean stop", async () => {
-    const config = loadConfig({
-      profile: "test",
-      env: {},
-      envDir: false,
-      overrides: { PORT: "0", SHUTDOWN_TIMEOUT_MS: "100" },
-    });
+    const config = testConfig({ PORT: "0", SHUTDOWN_TIMEOUT_MS: "100" });
     const logger = createLogger({ level: "silent" });
     const registry = new ExtensionRegistry({ checkTimeoutMs: 100 });
     const hanging = express().get("/hang", () => {});

@@ -1,12 +1,14 @@
 import { Writable } from "node:stream";
-import { type Config, type ConfigInput, loadConfig } from "@repo/config";
-import { createDb, type Db } from "@repo/db";
+import type { ConfigInput } from "@repo/config";
+import { createDb } from "@repo/db";
 import { type TestDatabase, testDatabases } from "@repo/db/testing";
-import { type Extension, ExtensionRegistry } from "@repo/extensions";
-import { createLogger, type Logger } from "@repo/logger";
-import type { Express } from "express";
+import type { Extension } from "@repo/extensions";
+import { createLogger } from "@repo/logger";
 import { afterAll, afterEach, inject } from "vitest";
-import { createApp } from "../src/app.ts";
+import { createService, type Service } from "../src/service.ts";
+import { testConfig } from "./config.ts";
+
+export { testConfig };
 
 /** PGlite copies of one migrated template by default; databases on a real server when TEST_DATABASE_URL is set. */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || undefined;
@@ -36,28 +38,27 @@ export interface TestAppOptions {
   extensions?: Extension[];
   /** PostgreSQL only: rewrite the test database's URL (e.g. to go through a proxy). */
   databaseUrl?: (url: string) => string;
+  /** Leave the extensions stopped (for a test that hands the service to `serve()`, which starts them). */
+  start?: boolean;
 }
 
-export interface TestApp {
-  app: Express;
-  config: Config;
-  logger: Logger;
-  registry: ExtensionRegistry;
-  db: Db;
+export interface TestApp extends Service {
   database: TestDatabase;
   logs: LogLine[];
 }
 
 /**
- * A fully wired app on the test profile, its extensions started, its logs captured. No listening
- * socket. It has a migrated database of its own (the "db" extension), deleted after the test.
+ * The service on the test profile (createService, as production builds it), its extensions
+ * started, its logs captured. No listening socket. It has a migrated database of its own (the
+ * "db" extension), deleted after the test.
  */
 export async function buildTestApp({
   overrides = {},
   extensions = [],
   databaseUrl = (url) => url,
+  start = true,
 }: TestAppOptions = {}): Promise<TestApp> {
-  const config = loadConfig({ profile: "test", env: {}, envDir: false, overrides });
+  const config = testConfig(overrides);
   const { lines, destination } = captureLogs();
   const logger = createLogger({ level: "debug", destination });
   const database = await databases.create();
@@ -68,9 +69,8 @@ export async function buildTestApp({
     timeoutMs: config.DATABASE_TIMEOUT_MS,
     logger,
   });
-  const registry = new ExtensionRegistry({ checkTimeoutMs: config.READY_TIMEOUT_MS }).register(db, ...extensions);
-  cleanups.push(() => registry.stop());
-  await registry.start();
-  const app = createApp({ config, logger, registry, db: db.client });
-  return { app, config, logger, registry, db, database, logs: lines };
+  const service = createService(config, { logger, db, extensions });
+  cleanups.push(() => service.registry.stop());
+  if (start) await service.registry.start();
+  return { ...service, database, logs: lines };
 }

@@ -7,6 +7,7 @@ import {
   postgresAdapterFactory,
 } from "./adapters.ts";
 import { PrismaClient } from "./client.ts";
+import { DatabaseClosedError } from "./errors.ts";
 import { migrateDeploy } from "./migrations.ts";
 import { seedIfEmpty } from "./seed.ts";
 
@@ -74,7 +75,9 @@ function pgliteDb(options: DbOptions): Db {
     return pglite;
   };
   const factory = pgliteAdapterFactory(async () => {
-    if (state !== "started") throw new Error(`the database is ${state === "new" ? "not started" : "stopped"}`);
+    if (state !== "started") {
+      throw new DatabaseClosedError(`the database is ${state === "new" ? "not started" : "stopped"}`);
+    }
     return open();
   });
   const client = prismaClient(factory, options);

@@ -1,3 +1,4 @@
+import { DriverAdapterError } from "@prisma/driver-adapter-utils";
 import { Prisma } from "./client.ts";
 
 /** What a caller can do about a failed query: the API maps these to 409, 404 and 503. */
@@ -13,6 +14,28 @@ const UNAVAILABLE_CODES = new Set(["P1000", "P1001", "P1002", "P1003", "P1008", 
 // yet accepting connections (a server recovering after a crash answers 57P03 for a while).
 const UNAVAILABLE_MESSAGES =
   /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|timeout exceeded when trying to connect|Query read timeout|statement timeout|terminating connection|the database system is (starting up|shutting down|in recovery mode|not yet accepting connections)|PGlite is closed|database is not started|Can't reach database server|Code: `(08[0-9A-Z]{3}|53300|57P0[123])`/i;
+
+/** A query on the embedded database before it started or after it stopped. */
+export class DatabaseClosedError extends Error {
+  override name = "DatabaseClosedError";
+}
+
+/**
+ * Whether an error was raised by the database client (Prisma or its driver adapter) rather than
+ * by the app's own code: only those are classified when an error reaches the app's error handler.
+ */
+export function isDbError(error: unknown): boolean {
+  return (
+    error instanceof Prisma.PrismaClientKnownRequestError ||
+    error instanceof Prisma.PrismaClientUnknownRequestError ||
+    error instanceof Prisma.PrismaClientInitializationError ||
+    error instanceof Prisma.PrismaClientRustPanicError ||
+    error instanceof DriverAdapterError ||
+    error instanceof DatabaseClosedError ||
+    // PGlite's own error, which Prisma passes through as it is.
+    (error instanceof Error && error.message === "PGlite is closed")
+  );
+}
 
 export function classifyDbError(error: unknown): DbErrorKind | undefined {
   if (error instanceof Prisma.PrismaClientKnownRequestError) {

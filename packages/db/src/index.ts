@@ -2,7 +2,7 @@ export type { AdapterFactory, PgliteDataDir } from "./adapters.ts";
 export { openPglite, pgliteAdapterFactory, postgresAdapterFactory } from "./adapters.ts";
 export { Prisma, PrismaClient, type User } from "./client.ts";
 export { createDb, type Db, type DbLogger, type DbOptions } from "./db.ts";
-export { classifyDbError, type DbErrorKind } from "./errors.ts";
+export { classifyDbError, type DbErrorKind, isDbError } from "./errors.ts";
 export {
   checkMigrations,
   createMigration,

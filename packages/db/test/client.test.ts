@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyDbError, createDb, Prisma, SEED_USERS, seed, seedIfEmpty } from "../src/index.ts";
+import { classifyDbError, createDb, isDbError, Prisma, SEED_USERS, seed, seedIfEmpty } from "../src/index.ts";
 import { startedDb } from "./support.ts";
 
 describe("the Prisma client over the db extension", () => {
@@ -27,6 +27,9 @@ describe("the Prisma client over the db extension", () => {
     expect(missing.code).toBe("P2025");
     expect(classifyDbError(missing)).toBe("not-found");
     expect(classifyDbError(new Error("something else"))).toBeUndefined();
+    expect([isDbError(duplicate), isDbError(missing)]).toEqual([true, true]);
+    // The app's own failures are not the database's, whatever their words.
+    expect(isDbError(new Error("connect ECONNREFUSED 127.0.0.1:6379"))).toBe(false);
   });
 
   it("classifies PostgreSQL's 'cannot connect now' answers (57P01-57P03, class 08, 53300) as unavailable", () => {
@@ -81,6 +84,7 @@ describe("createDb: readiness", () => {
     expect(performance.now() - started).toBeLessThan(2000);
     const query = await db.client.user.count().catch((caught) => caught);
     expect(classifyDbError(query), `${query.code} ${query.message}`).toBe("unavailable");
+    expect(isDbError(query)).toBe(true);
   });
 
   it("fails fast against a port nothing listens on, and reports it as unavailable", async () => {
@@ -89,6 +93,7 @@ describe("createDb: readiness", () => {
     await expect(db.start()).rejects.toThrow();
     const error = await db.client.user.count().catch((caught) => caught);
     expect(classifyDbError(error)).toBe("unavailable");
+    expect(isDbError(error)).toBe(true);
     await expect(db.check()).rejects.toThrow();
     expect(performance.now() - started).toBeLessThan(3000);
     await db.stop();

@@ -1,7 +1,8 @@
 import { classifyDbError } from "@repo/db";
-import { conflict, notFound, serviceUnavailable } from "./errors.ts";
+import { conflict, notFound } from "./errors.ts";
 
-export interface DbErrorMessages {
+/** A resource's own words for what a failed query means to its client. */
+export interface DbErrorWords {
   /** Detail of the 409 for a unique violation. */
   unique?: string;
   /** Detail of the 404 for a row that does not exist. */
@@ -9,18 +10,17 @@ export interface DbErrorMessages {
 }
 
 /**
- * Turns database failures into the HttpErrors they mean: a unique violation is a 409, a
- * missing row a 404, an unreachable or timed-out database a 503 (the client may retry; not a
- * bug, so not a 500). Anything else is rethrown untouched.
+ * Rewords a unique violation (409) or a missing row (404) for the resource at hand. Optional:
+ * the error handler already answers every database failure with its status (an outage is a
+ * 503 for every query of every service), in generic words.
  */
-export async function mapDbErrors<T>(work: Promise<T>, messages: DbErrorMessages = {}): Promise<T> {
+export async function withDbErrorWords<T>(work: Promise<T>, words: DbErrorWords): Promise<T> {
   try {
     return await work;
   } catch (error) {
     const kind = classifyDbError(error);
-    if (kind === "unique") throw conflict(messages.unique ?? "The resource already exists");
-    if (kind === "not-found") throw notFound(messages.notFound ?? "The resource does not exist");
-    if (kind === "unavailable") throw serviceUnavailable("The database is unavailable; try again shortly");
+    if (kind === "unique" && words.unique) throw conflict(words.unique);
+    if (kind === "not-found" && words.notFound) throw notFound(words.notFound);
     throw error;
   }
 }

@@ -1,7 +1,7 @@
+import { classifyDbError, isDbError } from "@repo/db";
 import type { ErrorRequestHandler, RequestHandler } from "express";
-import { HttpError, notFound } from "./errors.ts";
-
-export const PROBLEM_TYPE = "application/problem+json";
+import { conflict, HttpError, notFound, serviceUnavailable } from "./errors.ts";
+import { PROBLEM_MEDIA_TYPE } from "./problem.ts";
 
 /** Unknown routes: a 404 in the one error shape. */
 export const notFoundHandler: RequestHandler = (req) => {
@@ -10,8 +10,9 @@ export const notFoundHandler: RequestHandler = (req) => {
 
 /**
  * The only place errors become responses. Known errors keep their status; errors raised by
- * Express's own parsers (http-errors with `expose`) keep theirs; anything else is a 500
- * whose message and stack stay in the logs unless `exposeInternals` (development).
+ * Express's own parsers (http-errors with `expose`) keep theirs; database failures get the
+ * status they mean; anything else is a 500 whose message and stack stay in the logs unless
+ * `exposeInternals` (development).
  */
 export function errorHandler({ exposeInternals }: { exposeInternals: boolean }): ErrorRequestHandler {
   return (error, req, res, next) => {
@@ -24,7 +25,7 @@ export function errorHandler({ exposeInternals }: { exposeInternals: boolean }):
     res
       .status(httpError.status)
       .set(httpError.headers)
-      .type(PROBLEM_TYPE)
+      .type(PROBLEM_MEDIA_TYPE)
       .send(JSON.stringify(httpError.toProblem(req.originalUrl, String(req.id))));
   };
 }
@@ -43,7 +44,8 @@ const isExposed = (error: unknown): error is ExposedError =>
   (error as ExposedError).expose === true &&
   Number.isInteger((error as ExposedError).status);
 
-function toHttpError(error: unknown, exposeInternals: boolean): HttpError {
+/** What an error answers, in the one error shape. */
+export function toHttpError(error: unknown, exposeInternals: boolean): HttpError {
   if (error instanceof HttpError) return error;
   if (isExposed(error) && error.status >= 400 && error.status < 500) {
     if (error.type === "entity.parse.failed") {
@@ -59,6 +61,16 @@ function toHttpError(error: unknown, exposeInternals: boolean): HttpError {
       title: "Malformed URL",
       detail: "The URL contains an invalid percent-encoded sequence",
     });
+  }
+  // Every query of every service: an unreachable or timed-out database is a 503 the client may
+  // retry, not a bug. Services that have better words for a 409 or 404 throw those themselves.
+  switch (isDbError(error) ? classifyDbError(error) : undefined) {
+    case "unavailable":
+      return serviceUnavailable("The database is unavailable; try again shortly");
+    case "unique":
+      return conflict("The resource already exists");
+    case "not-found":
+      return notFound("The resource does not exist");
   }
   return new HttpError(500, {
     detail: exposeInternals && error instanceof Error ? error.message : "An unexpected error occurred",

@@ -1,15 +1,5 @@
 import { STATUS_CODES } from "node:http";
-
-/** Body of every error response: RFC 9457 problem details, plus the request id. */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  instance?: string;
-  requestId?: string;
-  [extension: string]: unknown;
-}
+import type { Problem, ValidationIssue } from "./problem.ts";
 
 export interface HttpErrorOptions {
   /** A URI naming the kind of problem; "about:blank" means "see the status code". */
@@ -56,14 +46,6 @@ export class HttpError extends Error {
       ...this.extensions,
     };
   }
-}
-
-export interface ValidationIssue {
-  /** Where the bad value is: "body", "query" or "params", then the path inside it. */
-  location: string;
-  path: (string | number)[];
-  message: string;
-  code: string;
 }
 
 export const badRequest = (detail: string, type = "about:blank") => new HttpError(400, { detail, type });

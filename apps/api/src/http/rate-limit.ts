@@ -6,24 +6,21 @@ export interface RateLimitOptions {
   /** Requests per window per client IP; 0 turns the limiter off. */
   max: number;
   windowMs: number;
-  /** Full paths never limited, e.g. the health checks of the orchestrator. */
-  skipPaths: string[];
 }
 
 /**
  * Per-client-IP limiter with the standard `RateLimit` / `RateLimit-Policy` headers. The key is
  * `req.ip`, which is only the real client behind a proxy when TRUST_PROXY names that proxy.
  * The store is in memory, per process: with several workers or replicas use a shared store.
+ * What it covers is where it is mounted: the API wing, after the probes (src/app.ts).
  */
-export function rateLimiter({ max, windowMs, skipPaths }: RateLimitOptions): RequestHandler | undefined {
+export function rateLimiter({ max, windowMs }: RateLimitOptions): RequestHandler | undefined {
   if (max === 0) return undefined;
-  const skip = new Set(skipPaths);
   return rateLimit({
     windowMs,
     limit: max,
     standardHeaders: "draft-8",
     legacyHeaders: false,
-    skip: (req) => skip.has(req.baseUrl + req.path),
     handler: (_req, _res, next, options) => {
       next(
         new HttpError(429, {

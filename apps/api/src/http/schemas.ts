@@ -9,7 +9,15 @@ export const decimal = (min: number, max: number) =>
   z
     .string()
     .regex(/^(0|[1-9][0-9]{0,15})$/, { message: "must be a whole number in decimal digits" })
-    .pipe(z.coerce.number<string>().int().min(min).max(max));
+    .pipe(z.coerce.number<string>().int().min(min).max(max))
+    // The document shows what a client sends: an integer within the bounds the server enforces
+    // (a query string or path is text only on the wire; generated clients type it as a number).
+    .meta({
+      override: ({ jsonSchema }) => {
+        for (const key of Object.keys(jsonSchema)) delete jsonSchema[key];
+        Object.assign(jsonSchema, { type: "integer", minimum: min, maximum: max });
+      },
+    });
 
 /**
  * Text PostgreSQL stores and gives back unchanged: well-formed UTF-16 (a lone surrogate would come

@@ -1,6 +1,7 @@
 import cors from "cors";
 import type { RequestHandler } from "express";
 import helmet from "helmet";
+import { REQUEST_ID_HEADER } from "./request-id.ts";
 
 export interface SecurityOptions {
   corsOrigins: string[];
@@ -9,22 +10,14 @@ export interface SecurityOptions {
   hstsMaxAge: number;
 }
 
-/** Where JSON API responses live; everything else (pages, static files, the docs page) is a document. */
-const API_PREFIX = "/api/v1/";
+const hsts = (maxAge: number) => (maxAge > 0 ? { maxAge, includeSubDomains: true } : false);
 
 /**
- * Security headers, chosen per kind of response. Documents (the server-rendered page, static
- * files) get helmet with a CSP the page satisfies (own scripts/styles only). JSON API responses
- * get what a browser applies to an API response (OWASP REST Security Cheat Sheet): nosniff, a
- * CSP that forbids everything including framing, CORP, no referrer; the document-only headers
- * (COOP, Origin-Agent-Cluster, X-DNS-Prefetch-Control, X-Download-Options, …) would only add
- * ~400 bytes to every API response. HSTS on both, only when configured. CORS only for the exact
- * origins configured: a request from any other origin gets no CORS headers, so the browser
- * blocks it.
+ * The pages wing's headers (the server-rendered page, static files): helmet with a CSP the page
+ * satisfies (own scripts and styles only). HSTS only when configured.
  */
-export function securityHeaders({ corsOrigins, corsCredentials, hstsMaxAge }: SecurityOptions): RequestHandler[] {
-  const strictTransportSecurity = hstsMaxAge > 0 ? { maxAge: hstsMaxAge, includeSubDomains: true } : false;
-  const documents = helmet({
+export function documentHeaders({ hstsMaxAge }: Pick<SecurityOptions, "hstsMaxAge">): RequestHandler {
+  return helmet({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -38,12 +31,23 @@ export function securityHeaders({ corsOrigins, corsCredentials, hstsMaxAge }: Se
         styleSrc: ["'self'"],
       },
     },
-    strictTransportSecurity,
+    strictTransportSecurity: hsts(hstsMaxAge),
     xFrameOptions: { action: "deny" },
   });
+}
+
+/**
+ * The API wing's headers: what a browser applies to an API response (OWASP REST Security Cheat
+ * Sheet): nosniff, a CSP that forbids everything including framing, CORP, no referrer; the
+ * document-only headers (COOP, Origin-Agent-Cluster, X-DNS-Prefetch-Control, X-Download-Options,
+ * …) would only add ~400 bytes to every API response. HSTS only when configured. CORS only for
+ * the exact origins configured: a request from any other origin gets no CORS headers, so the
+ * browser blocks it.
+ */
+export function apiHeaders({ corsOrigins, corsCredentials, hstsMaxAge }: SecurityOptions): RequestHandler[] {
   const api = helmet({
     contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-    strictTransportSecurity,
+    strictTransportSecurity: hsts(hstsMaxAge),
     crossOriginOpenerPolicy: false,
     originAgentCluster: false,
     xDnsPrefetchControl: false,
@@ -52,15 +56,13 @@ export function securityHeaders({ corsOrigins, corsCredentials, hstsMaxAge }: Se
     xPermittedCrossDomainPolicies: false,
     xXssProtection: false,
   });
-  const handlers: RequestHandler[] = [
-    (req, res, next) => (req.path.startsWith(API_PREFIX) ? api : documents)(req, res, next),
-  ];
+  const handlers: RequestHandler[] = [api];
   if (corsOrigins.length > 0) {
     handlers.push(
       cors({
         origin: corsOrigins,
         credentials: corsCredentials,
-        exposedHeaders: ["X-Request-ID", "Location", "RateLimit", "RateLimit-Policy", "Retry-After"],
+        exposedHeaders: [REQUEST_ID_HEADER, "Location", "RateLimit", "RateLimit-Policy", "Retry-After"],
         maxAge: 600,
       }),
     );

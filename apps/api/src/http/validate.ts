@@ -1,6 +1,7 @@
 import type { Request } from "express";
 import type { z } from "zod";
-import { type ValidationIssue, validationFailed } from "./errors.ts";
+import { validationFailed } from "./errors.ts";
+import type { ValidationIssue } from "./problem.ts";
 
 type Location = "params" | "query" | "body";
 type Schemas = Partial<Record<Location, z.ZodType>>;

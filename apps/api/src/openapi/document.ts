@@ -1,91 +1,147 @@
+import { STATUS_CODES } from "node:http";
 import { z } from "zod";
-import { createDocument, type ZodOpenApiPathsObject, type ZodOpenApiResponsesObject } from "zod-openapi";
-
-/** A route module's OpenAPI paths, relative to where it is mounted (`/{id}`, not `/:id`). */
-export type OpenApiPaths = ZodOpenApiPathsObject;
+import {
+  createDocument,
+  type ZodOpenApiObject,
+  type ZodOpenApiOperationObject,
+  type ZodOpenApiPathsObject,
+  type ZodOpenApiResponseObject,
+  type ZodOpenApiResponsesObject,
+} from "zod-openapi";
+import type { MountedOperation } from "../http/operation.ts";
+import { PROBLEM_MEDIA_TYPE, problemSchema } from "../http/problem.ts";
+import { REQUEST_ID_HEADER } from "../http/request-id.ts";
 
 export type OpenApiDocument = ReturnType<typeof createDocument>;
 
-export interface DocumentedMount {
-  /** The mount path in `createApp`, e.g. `/api/v1/users`. */
-  path: string;
-  openapi?: OpenApiPaths;
-}
+export type DocumentInfo = ZodOpenApiObject["info"];
 
-/** RFC 9457 problem details: the body of every error response (src/http/errors.ts). */
-const problemSchema = z
-  .looseObject({
-    type: z.string().meta({ example: "urn:problem:validation-error" }),
-    title: z.string(),
-    status: z.int(),
-    detail: z.string().optional(),
-    instance: z.string().optional(),
-    requestId: z.string().optional(),
-    errors: z
-      .array(
-        z.object({
-          location: z.string(),
-          path: z.array(z.union([z.string(), z.number()])),
-          message: z.string(),
-          code: z.string(),
-        }),
-      )
-      .optional()
-      .meta({ description: "validation errors only: every invalid value" }),
-  })
-  .meta({ id: "Problem", description: "RFC 9457 problem details (application/problem+json)" });
-
-const PROBLEM_DESCRIPTIONS: Record<number, string> = {
-  400: "Malformed JSON or invalid input",
-  404: "Not found",
-  405: "Method not allowed",
-  409: "Conflict",
-  413: "Body too large",
-  415: "Writes must be application/json",
-  429: "Too many requests",
-  500: "Internal error",
-  503: "Not ready or a dependency is down",
+const requestIdHeader = z.string().meta({
+  description: "The request's id: the caller's when it sent a sane one, else a new UUID",
+  header: { id: "RequestId" },
+});
+const headerText = (description: string) => z.string().meta({ description });
+const RATE_LIMIT_HEADERS = {
+  RateLimit: z.string().meta({
+    description: "Requests left in the current window (IETF RateLimit fields, draft 8)",
+    header: { id: "RateLimit" },
+  }),
+  "RateLimit-Policy": z.string().meta({
+    description: 'The limit and its window, e.g. `"300-in-1min"; q=300; w=60`',
+    header: { id: "RateLimitPolicy" },
+  }),
 };
 
-/** Problem responses for the given statuses, e.g. `...problems(400, 404)` inside `responses`. */
-export function problems(...statuses: number[]): ZodOpenApiResponsesObject {
-  return Object.fromEntries(
-    statuses.map((status) => [
-      String(status),
-      {
-        description: PROBLEM_DESCRIPTIONS[status] ?? "Error",
-        content: { "application/problem+json": { schema: problemSchema } },
-      },
-    ]),
-  );
+/** What each error status means here, for the problem responses of the document. */
+const PROBLEMS: Record<number, { description: string; headers?: Record<string, z.ZodType> }> = {
+  400: { description: "Malformed JSON, a malformed URL or invalid input (`errors` lists every invalid value)" },
+  401: { description: "Not authenticated" },
+  403: { description: "Not allowed" },
+  404: { description: "No such resource" },
+  405: {
+    description: "The method is not allowed on this path",
+    headers: { Allow: headerText("The methods this path allows") },
+  },
+  409: { description: "Conflicts with the current state, e.g. a unique value already taken" },
+  413: { description: "The body is larger than the server accepts (BODY_LIMIT)" },
+  415: { description: "The body is not `application/json`" },
+  422: { description: "Understood, but not processable" },
+  429: {
+    description: "Too many requests from this client in the window",
+    headers: { "Retry-After": headerText("Seconds until the window resets"), ...RATE_LIMIT_HEADERS },
+  },
+  500: { description: "An unexpected error; the details are in the server's log under the request id" },
+  503: { description: "Not ready, or a dependency (the database) is unavailable; retry shortly" },
+};
+
+/** One reusable response per error status, referenced by every operation that answers it. */
+const problemResponse = (status: number): ZodOpenApiResponseObject => {
+  const { description, headers = {} } = PROBLEMS[status] ?? { description: STATUS_CODES[status] ?? "Error" };
+  return {
+    id: `Problem${status}`,
+    description,
+    headers: z.object({ [REQUEST_ID_HEADER]: requestIdHeader, ...headers }),
+    content: { [PROBLEM_MEDIA_TYPE]: { schema: problemSchema } },
+  };
+};
+
+function operationObject(
+  mounted: MountedOperation,
+  problem: (status: number) => ZodOpenApiResponseObject,
+): ZodOpenApiOperationObject {
+  const { operation, statuses, limited } = mounted;
+  const { request = {} } = operation;
+  const successHeaders = (own: Record<string, string> = {}) =>
+    z.object({
+      [REQUEST_ID_HEADER]: requestIdHeader,
+      ...(limited ? RATE_LIMIT_HEADERS : {}),
+      ...Object.fromEntries(Object.entries(own).map(([name, description]) => [name, headerText(description)])),
+    });
+  const responses: ZodOpenApiResponsesObject = {};
+  for (const status of statuses) {
+    const success = operation.responses[status as keyof typeof operation.responses];
+    responses[String(status) as `${1 | 2 | 3 | 4 | 5}${string}`] = success
+      ? {
+          description: success.description,
+          headers: successHeaders(success.headers),
+          ...(success.schema ? { content: { "application/json": { schema: success.schema } } } : {}),
+        }
+      : problem(status);
+  }
+  return {
+    operationId: operation.operationId,
+    summary: operation.summary,
+    ...(operation.description ? { description: operation.description } : {}),
+    ...(mounted.tag ? { tags: [mounted.tag.name] } : {}),
+    // Public: no credentials needed.
+    security: [],
+    ...(request.params || request.query
+      ? {
+          requestParams: {
+            ...(request.params ? { path: request.params as z.ZodObject } : {}),
+            ...(request.query ? { query: request.query as z.ZodObject } : {}),
+          },
+        }
+      : {}),
+    ...(request.body
+      ? { requestBody: { required: true, content: { "application/json": { schema: request.body } } } }
+      : {}),
+    responses,
+  };
 }
 
-/** A JSON response with the given schema. */
-export const json = (description: string, schema: z.ZodType) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-
-/** Same joining as Express's mounting (and src/routes-table.ts): `/api/v1/users` + `/` → `/api/v1/users`. */
-const joinPaths = (a: string, b: string) => `/${[a, b].join("/").split("/").filter(Boolean).join("/")}`;
-
-/** Express path syntax to OpenAPI's: `/users/:id` → `/users/{id}`. */
-export const toOpenApiPath = (expressPath: string) => expressPath.replace(/:(\w+)/g, "{$1}");
-
-/** One OpenAPI 3.1 document from every mounted route module's paths. */
-export function buildOpenApiDocument(
-  mounts: DocumentedMount[],
-  info: { title: string; version: string; description?: string },
-): OpenApiDocument {
-  const paths: OpenApiPaths = {};
-  for (const mount of mounts) {
-    for (const [subPath, item] of Object.entries(mount.openapi ?? {})) {
-      paths[joinPaths(mount.path, subPath)] = item;
-    }
+/** The OpenAPI 3.1 document of every mounted operation that is not hidden. */
+export function buildOpenApiDocument(mounted: MountedOperation[], info: DocumentInfo): OpenApiDocument {
+  const documented = mounted.filter(({ operation }) => !operation.hidden);
+  // A registered response is referenced, not repeated: one object per status for the whole document.
+  const problems = new Map<number, ZodOpenApiResponseObject>();
+  const problem = (status: number) => {
+    const response = problems.get(status) ?? problemResponse(status);
+    problems.set(status, response);
+    return response;
+  };
+  const paths: ZodOpenApiPathsObject = {};
+  for (const entry of documented) {
+    paths[entry.path] = { ...paths[entry.path], [entry.operation.method]: operationObject(entry, problem) };
   }
-  return createDocument({
-    openapi: "3.1.0",
-    info,
-    paths,
-  });
+  const tags = [...new Map(documented.flatMap(({ tag }) => (tag ? [[tag.name, tag]] : []))).values()];
+  return createDocument(
+    {
+      openapi: "3.1.0",
+      info,
+      // Relative: the server that serves this document (paths carry the full /api/v1 prefix).
+      servers: [{ url: "/", description: "The server that serves this document" }],
+      tags,
+      paths,
+    },
+    {
+      // Handlers return Dates; JSON carries them as ISO 8601 strings.
+      override: ({ jsonSchema, zodSchema, io }) => {
+        if (zodSchema._zod.def.type === "date" && io === "output") {
+          jsonSchema.type = "string";
+          jsonSchema.format = "date-time";
+        }
+      },
+    },
+  );
 }

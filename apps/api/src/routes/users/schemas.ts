@@ -5,34 +5,72 @@ import { decimal, isStorableText, STORABLE_TEXT } from "../../http/schemas.ts";
 const MAX_ID = 2_147_483_647;
 const id = decimal(1, MAX_ID);
 
-const email = z.string().trim().toLowerCase().max(254).pipe(z.email());
-const name = z.string().trim().min(1).max(200).refine(isStorableText, STORABLE_TEXT).nullable();
+const email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254)
+  .pipe(z.email())
+  .meta({ description: "Unique; stored trimmed and in lower case", examples: ["ada@example.org"] });
+const name = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .refine(isStorableText, STORABLE_TEXT)
+  .nullable()
+  .meta({ description: "Display name; null for none", examples: ["Ada Lovelace"] });
 
-export const userParams = z.strictObject({ id });
+export const userParams = z.strictObject({ id: id.meta({ description: "The user's id", examples: [1] }) });
 
 export const listUsersQuery = z.strictObject({
-  limit: decimal(1, 100).default(20),
-  /** The id of the last user of the previous page. */
-  cursor: id.optional(),
+  limit: decimal(1, 100)
+    .default(20)
+    .meta({ description: "Users per page", examples: [20] }),
+  cursor: id.optional().meta({ description: "The `nextCursor` of the previous page", examples: [20] }),
 });
 
-export const createUserBody = z.strictObject({ email, name: name.optional() });
+export const createUserBody = z
+  .strictObject({ email, name: name.optional() })
+  .meta({ examples: [{ email: "ada@example.org", name: "Ada Lovelace" }] });
 
 export const updateUserBody = z
   .strictObject({ email: email.optional(), name: name.optional() })
-  .refine((body) => Object.keys(body).length > 0, { message: "give at least one of email, name" });
+  .refine((body) => Object.keys(body).length > 0, { message: "give at least one of email, name" })
+  .meta({ examples: [{ name: "Augusta Ada King" }] });
 
-/** A user as the API returns it (responses only: documents the OpenAPI schema). */
+const EXAMPLE_USER = {
+  id: 1,
+  email: "ada@example.org",
+  name: "Ada Lovelace",
+  createdAt: "2026-12-01T09:30:00.000Z",
+  updatedAt: "2026-12-01T09:30:00.000Z",
+};
+
+/** A user as the API returns it. */
 export const userSchema = z
   .object({
-    id: z.int().min(1),
+    id: z.int().min(1).max(MAX_ID),
     email: z.email(),
     name: z.string().nullable(),
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime(),
+    createdAt: z.date(),
+    updatedAt: z.date(),
   })
-  .meta({ id: "User" });
+  .meta({ id: "User", examples: [EXAMPLE_USER] });
+
+export const userPageSchema = z
+  .object({
+    data: z.array(userSchema),
+    nextCursor: z
+      .int()
+      .min(1)
+      .max(MAX_ID)
+      .nullable()
+      .meta({ description: "Pass as `cursor` for the next page; null on the last" }),
+  })
+  .meta({ id: "UserPage", examples: [{ data: [EXAMPLE_USER], nextCursor: null }] });
 
 export type ListUsersQuery = z.output<typeof listUsersQuery>;
 export type CreateUserBody = z.output<typeof createUserBody>;
 export type UpdateUserBody = z.output<typeof updateUserBody>;
+export type UserPage = z.input<typeof userPageSchema>;

@@ -1,8 +1,7 @@
 import { createServer, type Server } from "node:http";
-import type { Express, Request, RequestHandler } from "express";
+import type { RequestHandler } from "express";
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
-import { routeTemplates } from "./routes-table.ts";
-import { listen } from "./serve.ts";
+import { listen } from "../runtime/listen.ts";
 
 export interface Metrics {
   /** This app's registry: never prom-client's global one, so apps (and tests) share no state. */
@@ -38,18 +37,12 @@ export function createMetrics({ processMetrics = true }: MetricsOptions = {}): M
     registers: [registry],
   });
 
-  // Route objects → full templates (`/api/v1/users/:id`), read from the app's router once.
-  let templates: WeakMap<object, string> | undefined;
-  const routeOf = (req: Request) => {
-    if (!req.route) return UNMATCHED_ROUTE;
-    templates ??= routeTemplates(req.app as Express);
-    return templates.get(req.route) ?? UNMATCHED_ROUTE;
-  };
-
   const middleware: RequestHandler = (req, res, next) => {
     const start = process.hrtime.bigint();
     res.once("finish", () => {
-      const labels = { method: req.method, route: routeOf(req), status_code: String(res.statusCode) };
+      // The full template (`/api/v1/users/:id`), set by the operation's route (src/http/operation.ts).
+      const route = typeof res.locals.route === "string" ? res.locals.route : UNMATCHED_ROUTE;
+      const labels = { method: req.method, route, status_code: String(res.statusCode) };
       requests.inc(labels);
       duration.observe(labels, Number(process.hrtime.bigint() - start) / 1e9);
     });

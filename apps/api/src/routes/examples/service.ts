@@ -1,10 +1,5 @@
 import type { ContextAccessor } from "../../http/context.ts";
-
-export interface ComputeResult {
-  n: number;
-  fibonacci: number;
-  requestId: string;
-}
+import type { ComputeResult } from "./schemas.ts";
 
 /** Plain logic: no Express types. It reads the request context to show how deep code gets the request id. */
 export function computeService({ context }: { context: ContextAccessor }) {

@@ -9,7 +9,7 @@ import nodeCluster from "node:cluster";
  *   maxRestartDelayMs; a worker that stayed up for stableAfterMs resets it), never while
  *   shutting down;
  * - on SIGTERM/SIGINT sends SIGTERM to every worker (each drains like a single process
- *   does: src/serve.ts) and exits 0 once all have exited cleanly, 1 if any exited non-zero;
+ *   does: src/runtime/http-server.ts) and exits 0 once all have exited cleanly, 1 if any exited non-zero;
  *   workers still alive after shutdownTimeoutMs + killMarginMs are SIGKILLed and the
  *   primary exits 1.
  */

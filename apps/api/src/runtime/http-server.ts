@@ -1,12 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { Socket } from "node:net";
 import type { Config } from "@repo/config";
 import type { ExtensionRegistry } from "@repo/extensions";
 import type { Logger } from "@repo/logger";
 import type { Express } from "express";
-import { PROBLEM_TYPE } from "./http/error-handler.ts";
-import { HttpError } from "./http/errors.ts";
+import { HttpError } from "../http/errors.ts";
+import { PROBLEM_MEDIA_TYPE } from "../http/problem.ts";
+import { REQUEST_ID_HEADER } from "../http/request-id.ts";
+import { listen } from "./listen.ts";
 
 export interface RunningServer {
   server: Server;
@@ -98,19 +100,6 @@ export async function serve({ config, logger, registry, app }: ServeOptions): Pr
   return { server, url, close };
 }
 
-/** Listens on host:port (0 = any free port); resolves with the server's URL, rejects on e.g. EADDRINUSE. */
-export async function listen(server: Server, port: number, host: string): Promise<string> {
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port: bound } = server.address() as AddressInfo;
-  return `http://${host.includes(":") ? `[${host}]` : host}:${bound}`;
-}
-
 /** Node's own answers to requests it cannot parse, kept, but in the problem+json shape. */
 const CLIENT_ERRORS: Record<string, { status: number; type: string; detail: string }> = {
   HPE_HEADER_OVERFLOW: {
@@ -148,9 +137,9 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket, logger:
   logger.warn({ requestId, code: error.code, status }, "client error: request rejected before routing");
   socket.end(
     `HTTP/1.1 ${status} ${title}\r\n` +
-      `Content-Type: ${PROBLEM_TYPE}\r\n` +
+      `Content-Type: ${PROBLEM_MEDIA_TYPE}\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-      `X-Request-ID: ${requestId}\r\n` +
+      `${REQUEST_ID_HEADER}: ${requestId}\r\n` +
       "Connection: close\r\n\r\n" +
       body,
   );

@@ -11,6 +11,7 @@ import { PinoInstrumentation } from "@opentelemetry/instrumentation-pino";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchSpanProcessor, type SpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
+import { PROBES } from "../paths.ts";
 
 export interface TracingOptions {
   serviceName: string;
@@ -43,6 +44,7 @@ export function startTracing({ serviceName, endpoint, spanProcessors }: TracingO
       scheduledDelayMillis: 1000,
     }),
   ];
+  const probes = new Set<string>(Object.values(PROBES));
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName }),
     spanProcessors: processors,
@@ -57,7 +59,7 @@ export function startTracing({ serviceName, endpoint, spanProcessors }: TracingO
     instrumentations: [
       new HttpInstrumentation({
         // Health probes would drown every trace backend.
-        ignoreIncomingRequestHook: (req) => /^\/api\/v1\/(health|ready)\b/.test(req.url ?? ""),
+        ignoreIncomingRequestHook: (req) => probes.has(req.url?.split("?")[0] ?? ""),
       }),
       // The bundled server keeps these modules external so they can be patched: a new
       // instrumentation's module goes on rolldown.config.ts's external list too.

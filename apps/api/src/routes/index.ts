@@ -1,0 +1,41 @@
+import type { Profile } from "@repo/config";
+import type { PrismaClient } from "@repo/db";
+import type { ExtensionRegistry } from "@repo/extensions";
+import type { Eta } from "eta";
+import type { ContextAccessor } from "../http/context.ts";
+import type { RouteModule } from "../http/operation.ts";
+import type { OpenApiDocument } from "../openapi/document.ts";
+import { documentRoutes, referenceRoutes } from "./docs/routes.ts";
+import { examplesRoutes } from "./examples/routes.ts";
+import { pagesRoutes } from "./pages/routes.ts";
+import { systemRoutes } from "./system/routes.ts";
+import { usersRoutes } from "./users/routes.ts";
+
+/** Everything a route module may ask for; each module takes the part it needs. */
+export interface RouteDeps {
+  db: PrismaClient;
+  registry: ExtensionRegistry;
+  context: ContextAccessor;
+  views: Eta;
+  profile: Profile;
+  /** The OpenAPI document of every module, built once they are all mounted. */
+  document: () => OpenApiDocument;
+  /** Serve the interactive API reference (API_DOCS). */
+  apiDocs: boolean;
+}
+
+type Routes = (deps: RouteDeps) => RouteModule;
+
+/** The route modules of each wing, in mount order (src/app.ts). */
+export const ROUTES: Record<"probes" | "api" | "pages", Routes[]> = {
+  /** Under API_BASE, before the rate limiter: orchestrators' probes are never limited. */
+  probes: [systemRoutes],
+  /** Under API_BASE, behind the rate limiter. */
+  api: [
+    documentRoutes,
+    usersRoutes,
+    // gen:routes — `pnpm gen route <name>` adds new route modules above this line.
+  ],
+  /** At the root, with the document headers: pages, the API reference, the examples. */
+  pages: [pagesRoutes, examplesRoutes, referenceRoutes],
+};

@@ -1,0 +1,57 @@
+import type { Config } from "@repo/config";
+import type { Db } from "@repo/db";
+import { type Extension, ExtensionRegistry } from "@repo/extensions";
+import type { Logger } from "@repo/logger";
+import type { Express } from "express";
+import { createApp } from "./app.ts";
+import { databaseFromConfig } from "./database.ts";
+import { createRequestContext, type RequestContextStore } from "./http/context.ts";
+import type { MountedOperation } from "./http/operation.ts";
+import type { Metrics } from "./observability/metrics.ts";
+import type { OpenApiDocument } from "./openapi/document.ts";
+
+export interface ServiceOptions {
+  logger: Logger;
+  /** The database extension; default: the one the configuration names (databaseFromConfig). */
+  db?: Db;
+  /** More extensions, started after the database and stopped before it. */
+  extensions?: Extension[];
+  /** Prometheus request metrics (METRICS_ENABLED); absent = no per-request cost. */
+  metrics?: Metrics;
+}
+
+/** A wired service: nothing is started and nothing listens yet. */
+export interface Service {
+  config: Config;
+  logger: Logger;
+  app: Express;
+  /** The extensions' lifecycle: `serve()` starts it; tests start it themselves. */
+  registry: ExtensionRegistry;
+  /** The request context store, so process-level handlers can name the request they interrupt. */
+  context: RequestContextStore;
+  db: Db;
+  operations: MountedOperation[];
+  document: OpenApiDocument;
+}
+
+/**
+ * The composition root: the one place a configuration becomes a wired service. The server
+ * entry, the CLI and every test build through it, so they all run the same service.
+ */
+export function createService(config: Config, { logger, db, extensions = [], metrics }: ServiceOptions): Service {
+  const database = db ?? databaseFromConfig(config, { logger });
+  const registry = new ExtensionRegistry({
+    checkTimeoutMs: config.READY_TIMEOUT_MS,
+    onStopError: (name, err) => logger.error({ err, extension: name }, "extension failed to stop"),
+  }).register(database, ...extensions);
+  const context = createRequestContext();
+  const { app, operations, document } = createApp({
+    config,
+    logger,
+    registry,
+    db: database.client,
+    context,
+    metrics,
+  });
+  return { config, logger, app, registry, context, db: database, operations, document };
+}
