@@ -149,9 +149,14 @@ describe("errors: one problem+json shape", () => {
     expect(typeof res.body.type).toBe("string");
   };
 
+  /** A body for POST /api/v1/users, the operation that takes one, of this type. */
+  const postUsers = async (type: string, body: string, overrides = {}, headers: Record<string, string> = {}) => {
+    const { app } = await buildTestApp({ overrides });
+    return request(app).post("/api/v1/users").set("content-type", type).set(headers).send(body);
+  };
+
   it("400 for malformed JSON", async () => {
-    const { app } = await buildTestApp();
-    const res = await request(app).post("/api/v1/users").set("content-type", "application/json").send('{"a":');
+    const res = await postUsers("application/json", '{"a":');
     expectProblem(res, 400, "Malformed JSON");
     expect(res.body.type).toBe("urn:problem:malformed-json");
   });
@@ -183,28 +188,18 @@ describe("errors: one problem+json shape", () => {
   });
 
   it("413 for a body over the limit", async () => {
-    const { app } = await buildTestApp({ overrides: { BODY_LIMIT: "1kb" } });
-    const res = await request(app)
-      .post("/api/v1/users")
-      .set("content-type", "application/json")
-      .send(JSON.stringify({ a: "x".repeat(2000) }));
-    expectProblem(res, 413, "Payload Too Large");
+    const body = JSON.stringify({ a: "x".repeat(2000) });
+    expectProblem(await postUsers("application/json", body, { BODY_LIMIT: "1kb" }), 413, "Payload Too Large");
   });
 
   it("415 for a body that is not JSON", async () => {
-    const { app } = await buildTestApp();
-    const res = await request(app).post("/api/v1/users").set("content-type", "text/plain").send("hello");
+    const res = await postUsers("text/plain", "hello");
     expectProblem(res, 415, "Unsupported Media Type");
     expect(res.body.detail).toBe("Content-Type must be application/json (got text/plain)");
   });
 
   it("415 for an unsupported body encoding", async () => {
-    const { app } = await buildTestApp();
-    const res = await request(app)
-      .post("/api/v1/users")
-      .set("content-type", "application/json")
-      .set("content-encoding", "compress")
-      .send("{}");
+    const res = await postUsers("application/json", "{}", {}, { "content-encoding": "compress" });
     expectProblem(res, 415, "Unsupported Media Type");
   });
 });

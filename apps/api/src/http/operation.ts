@@ -73,10 +73,27 @@ export interface Operation
   handler(input: Record<string, unknown>, http: HttpArgs): unknown;
 }
 
-/** Declares an operation; the types of its input and replies flow from its schemas. */
-export const operation = <R extends RequestSchemas, Rs extends Partial<Record<SuccessStatus, ResponseSpec>>>(
-  fields: OperationFields<R, Rs>,
-): Operation => fields as unknown as Operation;
+type Declare = <R extends RequestSchemas, Rs extends Partial<Record<SuccessStatus, ResponseSpec>>>(
+  path: string,
+  fields: Omit<OperationFields<R, Rs>, "method" | "path">,
+) => Operation;
+
+const declare =
+  (method: Method): Declare =>
+  (path, fields) =>
+    ({ method, path, ...fields }) as unknown as Operation;
+
+/**
+ * Declares an operation, e.g. `op.get("/{id}", { operationId, summary, request, responses, handler })`;
+ * the types of its input and replies flow from its schemas.
+ */
+export const op: Record<Method, Declare> = {
+  get: declare("get"),
+  post: declare("post"),
+  put: declare("put"),
+  patch: declare("patch"),
+  delete: declare("delete"),
+};
 
 /** A route module: operations under a common prefix, and the tag that groups them in the document. */
 export interface RouteModule {
@@ -85,6 +102,12 @@ export interface RouteModule {
   tag?: { name: string; description: string };
   operations: Operation[];
 }
+
+/** A route module: its operations, under a prefix (default none), grouped under a tag in the document. */
+export const defineRoutes = (
+  { prefix = "", tag }: { prefix?: string; tag?: RouteModule["tag"] },
+  operations: Operation[],
+): RouteModule => ({ prefix, ...(tag ? { tag } : {}), operations });
 
 /** Where and how a wing mounts its modules. */
 export interface WingPolicy {

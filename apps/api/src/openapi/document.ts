@@ -32,6 +32,8 @@ const RATE_LIMIT_HEADERS = {
   }),
 };
 
+const RATE_LIMITED_HEADERS = { "Retry-After": headerText("Seconds until the window resets"), ...RATE_LIMIT_HEADERS };
+
 /** What each error status means here, for the problem responses of the document. */
 const PROBLEMS: Record<number, { description: string; headers?: Record<string, z.ZodType> }> = {
   400: { description: "Malformed JSON, a malformed URL or invalid input (`errors` lists every invalid value)" },
@@ -40,16 +42,13 @@ const PROBLEMS: Record<number, { description: string; headers?: Record<string, z
   404: { description: "No such resource" },
   405: {
     description: "The method is not allowed on this path",
-    headers: { Allow: headerText("The methods this path allows") },
+    headers: { Allow: headerText("The methods it allows") },
   },
   409: { description: "Conflicts with the current state, e.g. a unique value already taken" },
   413: { description: "The body is larger than the server accepts (BODY_LIMIT)" },
   415: { description: "The body is not `application/json`" },
   422: { description: "Understood, but not processable" },
-  429: {
-    description: "Too many requests from this client in the window",
-    headers: { "Retry-After": headerText("Seconds until the window resets"), ...RATE_LIMIT_HEADERS },
-  },
+  429: { description: "Too many requests from this client in the window", headers: RATE_LIMITED_HEADERS },
   500: { description: "An unexpected error; the details are in the server's log under the request id" },
   503: { description: "Not ready, or a dependency (the database) is unavailable; retry shortly" },
 };

@@ -1,7 +1,7 @@
 import type { ExtensionRegistry } from "@repo/extensions";
 import { z } from "zod";
 import { serviceUnavailable } from "../../http/errors.ts";
-import { operation, type RouteModule } from "../../http/operation.ts";
+import { defineRoutes, op, type RouteModule } from "../../http/operation.ts";
 import { API_BASE, PROBES } from "../../paths.ts";
 
 const check = z.object({
@@ -10,50 +10,43 @@ const check = z.object({
   error: z.string().optional().meta({ description: "why the check failed" }),
 });
 
+/** How the document groups this module's operations. */
+const TAG = { name: "system", description: "Probes for orchestrators and load balancers." };
 /**
  * Liveness and readiness, for load balancers and orchestrators. The API wing mounts this module
  * before its rate limiter, so probes are never limited.
  */
 export function systemRoutes({ registry }: { registry: ExtensionRegistry }): RouteModule {
-  return {
-    prefix: "",
-    tag: { name: "system", description: "Probes for orchestrators and load balancers." },
-    operations: [
-      operation({
-        method: "get",
-        path: relative(PROBES.liveness),
-        operationId: "getHealth",
-        summary: "Liveness",
-        description:
-          "The process answers. Never touches a dependency, so a database outage does not get healthy processes restarted.",
-        responses: { 200: { description: "Alive", schema: z.object({ status: z.literal("ok") }) } },
-        handler: () => ({ status: 200, body: { status: "ok" } as const }),
-      }),
-      operation({
-        method: "get",
-        path: relative(PROBES.readiness),
-        operationId: "getReadiness",
-        summary: "Readiness",
-        description: "Every extension's check (the database…) passes and the server is not shutting down.",
-        responses: {
-          200: {
-            description: "Ready",
-            schema: z.object({ status: z.literal("ready"), checks: z.record(z.string(), check) }),
-          },
+  return defineRoutes({ tag: TAG }, [
+    op.get(relative(PROBES.liveness), {
+      operationId: "getHealth",
+      summary: "Liveness",
+      description:
+        "The process answers. Never touches a dependency, so a database outage does not get healthy processes restarted.",
+      responses: { 200: { description: "Alive", schema: z.object({ status: z.literal("ok") }) } },
+      handler: () => ({ status: 200, body: { status: "ok" } as const }),
+    }),
+    op.get(relative(PROBES.readiness), {
+      operationId: "getReadiness",
+      summary: "Readiness",
+      description: "Every extension's check (the database…) passes and the server is not shutting down.",
+      responses: {
+        200: {
+          description: "Ready",
+          schema: z.object({ status: z.literal("ready"), checks: z.record(z.string(), check) }),
         },
-        problems: [503],
-        handler: async () => {
-          const { ready, checks } = await registry.readiness();
-          if (!ready) {
-            const detail =
-              registry.state === "running" ? "a dependency is not ready" : `the server is ${registry.state}`;
-            throw serviceUnavailable(detail, { checks });
-          }
-          return { status: 200, body: { status: "ready" as const, checks } };
-        },
-      }),
-    ],
-  };
+      },
+      problems: [503],
+      handler: async () => {
+        const { ready, checks } = await registry.readiness();
+        if (!ready) {
+          const detail = registry.state === "running" ? "a dependency is not ready" : `the server is ${registry.state}`;
+          throw serviceUnavailable(detail, { checks });
+        }
+        return { status: 200, body: { status: "ready" as const, checks } };
+      },
+    }),
+  ]);
 }
 
 /** A probe's path below the API base, where this module is mounted. */
