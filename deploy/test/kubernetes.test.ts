@@ -217,9 +217,10 @@ describe.skipIf(!HAS_KUBECTL)("Kubernetes manifests (kubectl kustomize)", () => 
     it("runs the image compose.yaml builds, with the Dockerfile's command", () => {
       expect(imageName(compose.services.api.image)).toBe(IMAGE);
       for (const { container } of appPods(objects())) expect(imageName(container.image)).toBe(IMAGE);
-      // the server: the image's CMD with only node flags added before the script
-      const command: string[] = api().command;
-      expect(command.filter((arg) => !arg.startsWith("--max-old-space-size="))).toEqual(dockerfile.cmd);
+      // the server: the image's own CMD (the bundled server), never a command of its own
+      expect(api().command).toBeUndefined();
+      expect(api().args).toBeUndefined();
+      expect(dockerfile.cmd).toEqual(["node", "--import", "./bundle/instrumentation.js", "bundle/server.js"]);
       // the Job: exactly compose's migrate one-off
       const job = one(objects(), "Job");
       expect(job.spec.template.spec.containers[0].command).toEqual(compose.services.migrate.command);
