@@ -7,12 +7,15 @@
 # Build context: the repository root (.dockerignore applies). Configuration through the
 # environment at start (the official image renders /etc/nginx/templates/*.template):
 #   NGINX_LISTEN  (default 80)         API_UPSTREAM  (default api:3000)
+#   NGINX_RESOLVER (default 127.0.0.11, Docker's embedded DNS)   NGINX_RESOLVER_VALID (default 5s)
 
 ARG NGINX_IMAGE=nginx:1.27-bookworm
 FROM ${NGINX_IMAGE}
 
 ENV NGINX_LISTEN=80 \
-    API_UPSTREAM=api:3000
+    API_UPSTREAM=api:3000 \
+    NGINX_RESOLVER=127.0.0.11 \
+    NGINX_RESOLVER_VALID=5s
 
 # The packaged default server would compete for the same port.
 RUN rm -f /etc/nginx/conf.d/default.conf

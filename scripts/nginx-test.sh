@@ -35,7 +35,7 @@ run_t "defaults (listen 80)"
 run_t "host network (127.0.0.1)" -e NGINX_LISTEN=127.0.0.1:18080 -e API_UPSTREAM=127.0.0.1:13000
 # the rendered file, for the record
 docker run --rm --network none --add-host api:127.0.0.1 -e NGINX_ENTRYPOINT_QUIET_LOGS=1 \
-  --entrypoint sh "$image" -c '/docker-entrypoint.sh nginx -t >/dev/null 2>&1 && grep -nE "listen|server .*;$" /etc/nginx/conf.d/api.conf' \
+  --entrypoint sh "$image" -c '/docker-entrypoint.sh nginx -t >/dev/null 2>&1 && grep -nE "^ *(listen|resolver|set|proxy_pass) " /etc/nginx/conf.d/api.conf' \
   | sed 's/^/    /'
 [ -n "${NGINX_TEST_IMAGE:-}" ] || docker rmi "$image" > /dev/null
 echo "nginx -t passed"

@@ -70,6 +70,12 @@ if (project !== undefined) {
     ],
     // Image and Compose project names: <project>-api, -nginx, -e2e (and `<project>-(api|nginx)` patterns).
     [new RegExp(`(?<![\\w.])${escapeRegExp(oldProject)}(?=-(?:api\\b|nginx\\b|e2e\\b|\\())`, "g"), project],
+    // Kubernetes names made from the project (namespaces, the part-of label) in the manifests and docs.
+    [
+      new RegExp(`(?<![\\w.])${escapeRegExp(oldProject)}(?![\\w])`, "g"),
+      project,
+      (file) => /^(deploy|docs)\//.test(file),
+    ],
   );
 }
 

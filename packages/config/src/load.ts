@@ -112,7 +112,7 @@ function describeIssue(issue: z.core.$ZodIssue, raw: ConfigInput): string {
   return `${name}: ${issue.message}${shown}`;
 }
 
-const SECRET_NAMES = new Set(["SECRET_KEY", "DATABASE_URL"]);
+const SECRET_NAMES = new Set(["SECRET_KEY", "DATABASE_URL", "REDIS_URL"]);
 
 function productionProblems(secret: string | undefined): string[] {
   if (secret === undefined || secret === "") return ["SECRET_KEY: required in production"];

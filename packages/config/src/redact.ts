@@ -2,13 +2,15 @@ import type { Config } from "./schema.ts";
 
 const REDACTED = "[redacted]";
 const SECRET_KEYS = new Set<keyof Config>(["SECRET_KEY"]);
+/** URLs that may carry a password. */
+const URL_KEYS = new Set<keyof Config>(["DATABASE_URL", "REDIS_URL"]);
 
 /** A copy safe to print: secrets replaced, passwords removed from URLs, unset values as null. */
 export function redactConfig(config: Config): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(config).map(([key, value]) => {
       if (SECRET_KEYS.has(key as keyof Config)) return [key, REDACTED];
-      if (key === "DATABASE_URL" && typeof value === "string") return [key, redactUrlPassword(value)];
+      if (URL_KEYS.has(key as keyof Config) && typeof value === "string") return [key, redactUrlPassword(value)];
       return [key, value ?? null];
     }),
   );

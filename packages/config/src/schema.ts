@@ -58,6 +58,13 @@ const postgresUrl = z
     message: "must be a postgres:// or postgresql:// URL",
   });
 
+const redisUrl = z
+  .string()
+  .trim()
+  .refine((value) => /^rediss?:\/\/[^\s]+$/.test(value) && URL.canParse(value), {
+    message: "must be a redis:// or rediss:// (TLS) URL, e.g. redis://redis:6379/0",
+  });
+
 /** Every setting the code reads, with its default. Keys are the environment variable names. */
 export const configSchema = z
   .object({
@@ -68,6 +75,8 @@ export const configSchema = z
     SECRET_KEY: z.string().default(DEV_SECRET_KEY),
     DATABASE_URL: z.preprocess((value) => (value === "" ? undefined : value), postgresUrl.optional()),
     DATABASE_POOL_MAX: int(1, 1000).default(10),
+    /** State replicas share (the rate limit) lives here when set; unset = in-process memory. */
+    REDIS_URL: z.preprocess((value) => (value === "" ? undefined : value), redisUrl.optional()),
     DATABASE_TIMEOUT_MS: ms.default(5000),
     PGLITE_DATA_DIR: z.string().trim().min(1).default(".data/pglite"),
     CORS_ORIGINS: list.pipe(z.array(origin)).default([]),

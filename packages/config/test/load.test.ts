@@ -116,6 +116,13 @@ describe("errors", () => {
     expect(error.message).not.toContain("hunter2");
   });
 
+  it("rejects a REDIS_URL that is not redis:// or rediss:// without echoing it", () => {
+    const error = loadError({ env: { REDIS_URL: "http://:hunter2@cache:6379" }, envDir: envDir({}) });
+    expect(error.message).toContain("REDIS_URL: must be a redis:// or rediss:// (TLS) URL");
+    expect(error.message).not.toContain("hunter2");
+    expect(loadError({ env: { REDIS_URL: "redis://" }, envDir: envDir({}) }).problems).toHaveLength(1);
+  });
+
   it("refuses a missing, default or short SECRET_KEY in production, and never prints it", () => {
     const production = (SECRET_KEY?: string) =>
       loadError({ env: { APP_ENV: "production", ...(SECRET_KEY === undefined ? {} : { SECRET_KEY }) } }).message;
@@ -148,18 +155,37 @@ describe("values", () => {
   });
 });
 
+describe("REDIS_URL", () => {
+  it("is unset by default and when empty; redis:// and rediss:// are accepted", () => {
+    expect(loadConfig({ env: {}, envDir: envDir({}) }).REDIS_URL).toBeUndefined();
+    expect(loadConfig({ env: { REDIS_URL: "" }, envDir: envDir({}) }).REDIS_URL).toBeUndefined();
+    expect(loadConfig({ env: { REDIS_URL: "redis://redis:6379/0" }, envDir: envDir({}) }).REDIS_URL).toBe(
+      "redis://redis:6379/0",
+    );
+    expect(loadConfig({ env: { REDIS_URL: "rediss://u:p@cache.example:6380" }, envDir: envDir({}) }).REDIS_URL).toBe(
+      "rediss://u:p@cache.example:6380",
+    );
+  });
+});
+
 describe("redactConfig", () => {
-  it("hides SECRET_KEY and the database password", () => {
+  it("hides SECRET_KEY and the database and Redis passwords", () => {
     const config = loadConfig({
-      env: { SECRET_KEY: STRONG_SECRET, DATABASE_URL: "postgres://app:hunter2@127.0.0.1:5432/app" },
+      env: {
+        SECRET_KEY: STRONG_SECRET,
+        DATABASE_URL: "postgres://app:hunter2@127.0.0.1:5432/app",
+        REDIS_URL: "redis://default:redispass@127.0.0.1:6379/0",
+      },
       envDir: envDir({}),
     });
     const printed = JSON.stringify(redactConfig(config));
     expect(printed).not.toContain(STRONG_SECRET);
     expect(printed).not.toContain("hunter2");
+    expect(printed).not.toContain("redispass");
     expect(redactConfig(config)).toMatchObject({
       SECRET_KEY: "[redacted]",
       DATABASE_URL: "postgres://app:***@127.0.0.1:5432/app",
+      REDIS_URL: "redis://default:***@127.0.0.1:6379/0",
     });
   });
 });
