@@ -5,6 +5,7 @@ import type { ExtensionRegistry } from "@repo/extensions";
 import { createHttpLogger, type Logger } from "@repo/logger";
 import { Eta } from "eta";
 import express, { type Express, Router } from "express";
+import type { Store } from "express-rate-limit";
 import type { RequestContextStore } from "./http/context.ts";
 import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
 import { type MountedOperation, mountRoutes, type WingPolicy } from "./http/operation.ts";
@@ -26,6 +27,8 @@ export interface AppDeps {
   context: RequestContextStore;
   /** Prometheus request metrics (METRICS_ENABLED); absent = no per-request cost. */
   metrics?: Metrics | undefined;
+  /** Where the rate limit counts (Redis, when replicas share it); default: this process's memory. */
+  rateLimitStore?: Store | undefined;
 }
 
 export interface App {
@@ -57,7 +60,7 @@ const DOCUMENT_INFO = {
  * - the pages wing at the root: the document headers (CSP), static files, the pages, the API
  *   reference and the examples.
  */
-export function createApp({ config, logger, registry, db, context, metrics }: AppDeps): App {
+export function createApp({ config, logger, registry, db, context, metrics, rateLimitStore }: AppDeps): App {
   const app = express();
   const production = config.APP_ENV === "production";
   app.disable("x-powered-by");
@@ -97,7 +100,12 @@ export function createApp({ config, logger, registry, db, context, metrics }: Ap
       hstsMaxAge: config.HSTS_MAX_AGE,
     }),
   );
-  const limiter = rateLimiter({ max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS });
+  const limiter = rateLimiter({
+    max: config.RATE_LIMIT_MAX,
+    windowMs: config.RATE_LIMIT_WINDOW_MS,
+    store: rateLimitStore,
+    logger,
+  });
   const apiPolicy: WingPolicy = {
     base: API_BASE,
     limited: false,

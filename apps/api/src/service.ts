@@ -4,9 +4,11 @@ import { type Extension, ExtensionRegistry } from "@repo/extensions";
 import type { Logger } from "@repo/logger";
 import type { Express } from "express";
 import { createApp } from "./app.ts";
-import { databaseFromConfig } from "./database.ts";
+import { databaseFromConfig } from "./extensions/database.ts";
+import { redisFromConfig } from "./extensions/redis.ts";
 import { createRequestContext, type RequestContextStore } from "./http/context.ts";
 import type { MountedOperation } from "./http/operation.ts";
+import { sharedStore } from "./http/rate-limit.ts";
 import type { Metrics } from "./observability/metrics.ts";
 import type { OpenApiDocument } from "./openapi/document.ts";
 
@@ -14,7 +16,7 @@ export interface ServiceOptions {
   logger: Logger;
   /** The database extension; default: the one the configuration names (databaseFromConfig). */
   db?: Db;
-  /** More extensions, started after the database and stopped before it. */
+  /** More extensions, started after the database (and Redis, with REDIS_URL) and stopped before them. */
   extensions?: Extension[];
   /** Prometheus request metrics (METRICS_ENABLED); absent = no per-request cost. */
   metrics?: Metrics;
@@ -40,10 +42,12 @@ export interface Service {
  */
 export function createService(config: Config, { logger, db, extensions = [], metrics }: ServiceOptions): Service {
   const database = db ?? databaseFromConfig(config, { logger });
+  // With REDIS_URL, what replicas must agree on (the rate limit counts) lives in Redis.
+  const shared = redisFromConfig(config, { logger });
   const registry = new ExtensionRegistry({
     checkTimeoutMs: config.READY_TIMEOUT_MS,
     onStopError: (name, err) => logger.error({ err, extension: name }, "extension failed to stop"),
-  }).register(database, ...extensions);
+  }).register(database, ...(shared ? [shared.extension] : []), ...extensions);
   const context = createRequestContext();
   const { app, operations, document } = createApp({
     config,
@@ -52,6 +56,7 @@ export function createService(config: Config, { logger, db, extensions = [], met
     db: database.client,
     context,
     metrics,
+    rateLimitStore: shared ? sharedStore(shared.sendCommand) : undefined,
   });
   return { config, logger, app, registry, context, db: database, operations, document };
 }

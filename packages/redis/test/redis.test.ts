@@ -2,7 +2,7 @@ import { ExtensionRegistry } from "@repo/extensions";
 import { RedisStore } from "rate-limit-redis";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createRedis, type Redis, type RedisLogger } from "../src/index.ts";
-import { HAS_REDIS, REDIS_SERVER, RedisServer } from "./redis-server.ts";
+import { HAS_REDIS, REDIS_SERVER, RedisServer } from "../src/testing.ts";
 
 const TIMEOUT_MS = 500;
 

@@ -99,7 +99,7 @@ export function registerDbCommands(program: Command, loadConfig: () => Config): 
 
 /** Opens the configured database without migrating or seeding, runs `work`, and always closes it. */
 async function withDatabase(config: Config, work: (db: Db) => Promise<void>): Promise<void> {
-  const { databaseFromConfig } = await import("../database.ts");
+  const { databaseFromConfig } = await import("../extensions/database.ts");
   const db = databaseFromConfig(config, { prepare: false });
   await db.start();
   try {

@@ -2,6 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 
+// Test support (`@repo/redis/testing`): a real redis-server of the test's own.
+// biome-ignore lint/style/noProcessEnv: a test helper letting the run name another redis-server binary
 export const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? "/usr/bin/redis-server";
 export const HAS_REDIS = existsSync(REDIS_SERVER);
 
