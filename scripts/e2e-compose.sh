@@ -10,7 +10,8 @@
 # 2. waits (bounded) until migrate exited 0 and db, api and nginx are healthy
 # 3. through nginx: GET / renders the page; /static/css/site.css comes from nginx (its
 #    header, and no api log line for that request); /api/v1/health and /api/v1/ready are
-#    200; POST /api/v1/users -> 201 and read back; a client X-Request-ID and an
+#    200; sign-up (POST /api/v1/users) -> 201, sign-in -> 201, read back with the token, 401
+#    without it; a client X-Request-ID and an
 #    nginx-generated one both show up in the api's logs
 # 4. a real browser (system Chromium + playwright-core, e2e/browser-check.mjs) loads /
 #    and checks that the stylesheet is applied
@@ -22,7 +23,7 @@
 #   E2E_PROJECT               compose project name (default express-starter-e2e)
 #   E2E_TIMEOUT               seconds to wait for health (default 240)
 #   E2E_BROWSER=auto|1|0      auto (default): run when Chromium and playwright-core exist
-#   E2E_SKIP_USERS=1          skip the /api/v1/users step (reported as SKIPPED)
+#   E2E_SKIP_USERS=1          skip the sign-up / sign-in step (reported as SKIPPED)
 #   E2E_NO_BUILD=1            use the images already built
 #   E2E_KEEP=1                leave the stack running (you must `down -v` it yourself)
 #   HOST_DB_PORT/HOST_API_PORT/HOST_NGINX_PORT (host mode), NGINX_PORT (bridge mode)
@@ -212,25 +213,28 @@ if [ "${E2E_SKIP_USERS:-0}" = 1 ]; then
   skip "POST/GET /api/v1/users (E2E_SKIP_USERS=1)"
 else
   email="e2e-$RUN_ID@example.com"
+  password="e2e password $RUN_ID"
   code=$(req create -X POST -H 'Content-Type: application/json' \
-    --data "{\"email\":\"$email\",\"name\":\"E2E $RUN_ID\"}" "$BASE_URL/api/v1/users")
-  if [ "$code" = 404 ] || [ "$code" = 405 ]; then
-    fail "POST /api/v1/users -> $code: the users route is NOT IMPLEMENTED in this build yet (E2E_SKIP_USERS=1 skips this step)"
-  elif [ "$code" != 201 ]; then
-    fail "POST /api/v1/users -> $code $(head -c 300 "$TMPD/create.body")"
+    --data "{\"email\":\"$email\",\"name\":\"E2E $RUN_ID\",\"password\":\"$password\"}" "$BASE_URL/api/v1/users")
+  if [ "$code" != 201 ]; then
+    fail "POST /api/v1/users (sign-up) -> $code $(head -c 300 "$TMPD/create.body")"
   else
-    id=$(jq -r '(.id // .data.id // .user.id // empty) | tostring' "$TMPD/create.body")
-    pass "POST /api/v1/users -> 201 (id $id)"
-    found=0
-    if [ -n "$id" ]; then
-      code=$(req read "$BASE_URL/api/v1/users/$id")
-      [ "$code" = 200 ] && jq -e --arg e "$email" '[.. | objects | select(.email? == $e)] | length > 0' "$TMPD/read.body" > /dev/null && found="GET /api/v1/users/$id"
+    id=$(jq -r '.id | tostring' "$TMPD/create.body")
+    pass "POST /api/v1/users (sign-up) -> 201 (id $id)"
+    code=$(req signin -X POST -H 'Content-Type: application/json' \
+      --data "{\"email\":\"$email\",\"password\":\"$password\"}" "$BASE_URL/api/v1/sessions")
+    token=$(jq -r '.token // empty' "$TMPD/signin.body")
+    if [ "$code" = 201 ] && [ -n "$token" ]; then
+      pass "POST /api/v1/sessions (sign-in) -> 201; cookie: $(header signin Set-Cookie | cut -d';' -f1 | cut -d= -f1)"
+      code=$(req read -H "Authorization: Bearer $token" "$BASE_URL/api/v1/users/$id")
+      [ "$code" = 200 ] && jq -e --arg e "$email" '.email == $e' "$TMPD/read.body" > /dev/null \
+        && pass "GET /api/v1/users/$id as that user -> 200, read back" \
+        || fail "GET /api/v1/users/$id as that user -> $code $(head -c 300 "$TMPD/read.body")"
+      code=$(req anonymous "$BASE_URL/api/v1/users/$id")
+      [ "$code" = 401 ] && pass "GET /api/v1/users/$id signed out -> 401" || fail "GET /api/v1/users/$id signed out -> $code"
+    else
+      fail "POST /api/v1/sessions (sign-in) -> $code $(head -c 300 "$TMPD/signin.body")"
     fi
-    if [ "$found" = 0 ]; then
-      code=$(req list "$BASE_URL/api/v1/users")
-      [ "$code" = 200 ] && jq -e --arg e "$email" '[.. | objects | select(.email? == $e)] | length > 0' "$TMPD/list.body" > /dev/null && found="GET /api/v1/users"
-    fi
-    [ "$found" != 0 ] && pass "user read back through $found" || fail "created user $email not found by GET /api/v1/users[/$id]"
   fi
 fi
 

@@ -24,6 +24,8 @@ const API_START_UNBUNDLED = ["--import", "./apps/api/dist/instrumentation.js", "
 interface Server {
   url: string;
   child: ChildProcess;
+  /** Sent with every request of the load, e.g. a session's Authorization. */
+  headers?: Record<string, string>;
 }
 
 interface Contender {
@@ -79,14 +81,34 @@ const apiEnv = (port: number, databaseUrl?: string, pgliteDir?: string): Record<
   ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
 });
 
-function fullApp(name: string, urlPath: string, databaseUrl?: string, env: Record<string, string> = {}): Contender {
+/** An account to sign in as before the load (the route needs a session), made by `users create-admin`. */
+interface SignIn {
+  email: string;
+  password: string;
+}
+
+function fullApp(
+  name: string,
+  urlPath: string,
+  databaseUrl?: string,
+  env: Record<string, string> = {},
+  signIn?: SignIn,
+): Contender {
   return {
     name,
     path: urlPath,
     async start(port) {
       const server = spawnServer(API_START, { ...apiEnv(port, databaseUrl), ...env }, port, "/api/v1/ready");
       await server.ready;
-      return server;
+      if (!signIn) return server;
+      const res = await fetch(`${server.url}/api/v1/sessions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(signIn),
+      });
+      if (res.status !== 201) throw new Error(`sign-in for the load: ${res.status} ${await res.text()}`);
+      const { token } = (await res.json()) as { token: string };
+      return { ...server, headers: { authorization: `Bearer ${token}` } };
     },
   };
 }
@@ -103,8 +125,8 @@ function script(name: string, file: string, urlPath: string, extraArgs: string[]
   };
 }
 
-async function load(url: string): Promise<Sample> {
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, pipelining: 1 });
+async function load(url: string, headers: Record<string, string> = {}): Promise<Sample> {
+  const result = await autocannon({ url, headers, connections: CONNECTIONS, duration: DURATION_S, pipelining: 1 });
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
@@ -119,10 +141,12 @@ async function compare(contenders: Contender[]) {
   const samples = new Map<string, Sample[]>(contenders.map((contender) => [contender.name, []]));
   try {
     for (const contender of contenders) servers.push(await contender.start(nextPort++));
-    for (const [i, contender] of contenders.entries()) await load(`${servers[i]?.url}${contender.path}`); // warm-up
+    for (const [i, contender] of contenders.entries()) {
+      await load(`${servers[i]?.url}${contender.path}`, servers[i]?.headers); // warm-up
+    }
     for (let round = 0; round < ROUNDS; round++) {
       for (const [i, contender] of contenders.entries()) {
-        samples.get(contender.name)?.push(await load(`${servers[i]?.url}${contender.path}`));
+        samples.get(contender.name)?.push(await load(`${servers[i]?.url}${contender.path}`, servers[i]?.headers));
       }
     }
   } finally {
@@ -201,10 +225,11 @@ function startPostgres(): string | undefined {
   }
 }
 
-function cli(args: string[], databaseUrl: string): string {
+function cli(args: string[], databaseUrl: string, input?: string): string {
   return execFileSync(node, ["apps/api/dist/cli.js", ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", APP_ENV: "production", SECRET_KEY: SECRET, DATABASE_URL: databaseUrl },
+    ...(input === undefined ? {} : { input }),
   }).toString();
 }
 
@@ -243,15 +268,18 @@ async function main() {
 
     if (databaseUrl) {
       cli(["db", "migrate"], databaseUrl);
-      cli(["db", "seed"], databaseUrl);
+      // The user the load reads is the one it is signed in as: a user reads their own account.
+      const account = { email: "bench@example.com", password: "the benchmark's password" };
+      cli(["users", "create-admin", account.email, "--password-stdin"], databaseUrl, account.password);
       const client = new pg.Client({ connectionString: databaseUrl });
       await client.connect();
-      const id = (await client.query<{ id: number }>("SELECT min(id) AS id FROM users")).rows[0]?.id;
+      const id = (await client.query<{ id: number }>("SELECT id FROM users WHERE email = $1", [account.email])).rows[0]
+        ?.id;
       await client.end();
       const db = await compare([
         script("prisma, bare handler", "bench/servers/prisma.ts", `/api/v1/users/${id}`, [databaseUrl]),
         script("raw pg, bare handler", "bench/servers/pg.ts", `/api/v1/users/${id}`, [databaseUrl]),
-        fullApp("full app (production)", `/api/v1/users/${id}`, databaseUrl),
+        fullApp("full app (production), signed in", `/api/v1/users/${id}`, databaseUrl, {}, account),
       ]);
       report.db = db;
       const ratios = report.ratios as Record<string, number>;

@@ -4,41 +4,64 @@
 import createClient, { type Middleware } from "openapi-fetch";
 import type { paths } from "./generated/api.ts";
 
-export async function walkThroughUsers(baseUrl: string, middleware: Middleware) {
-  const client = createClient<paths>({ baseUrl });
-  client.use(middleware);
+/** The development seed's admin (README: "Development accounts"). */
+const ADMIN = { email: "admin@example.com", password: "admin-dev-password" };
 
-  const created = await client.POST("/api/v1/users", { body: { email: "grace@example.org", name: "Grace" } });
-  if (!created.data) throw new Error(`create failed: ${created.response.status}`);
+export async function walkThroughUsers(baseUrl: string, middleware: Middleware) {
+  const client = (token?: string) => {
+    const api = createClient<paths>({ baseUrl, ...(token ? { headers: { Authorization: `Bearer ${token}` } } : {}) });
+    api.use(middleware);
+    return api;
+  };
+  const anonymous = client();
+  const signIn = async (body: { email: string; password: string }) => {
+    const { data, response } = await anonymous.POST("/api/v1/sessions", { body });
+    if (!data) throw new Error(`sign-in failed: ${response.status}`);
+    return client(data.token);
+  };
+
+  const password = "grace's own passphrase";
+  const created = await anonymous.POST("/api/v1/users", {
+    body: { email: "grace@example.org", name: "Grace", password },
+  });
+  if (!created.data) throw new Error(`sign-up failed: ${created.response.status}`);
   const user = created.data;
   const location = created.response.headers.get("location");
+  const duplicate = await anonymous.POST("/api/v1/users", { body: { email: user.email, password } });
+  const signedOut = await anonymous.GET("/api/v1/users/{id}", { params: { path: { id: user.id } } });
 
-  const read = await client.GET("/api/v1/users/{id}", { params: { path: { id: user.id } } });
-  const renamed = await client.PATCH("/api/v1/users/{id}", {
+  const grace = await signIn({ email: user.email, password });
+  const me = await grace.GET("/api/v1/sessions/current");
+  const read = await grace.GET("/api/v1/users/{id}", { params: { path: { id: user.id } } });
+  const renamed = await grace.PATCH("/api/v1/users/{id}", {
     params: { path: { id: user.id } },
     body: { name: "Grace Hopper" },
   });
-  const duplicate = await client.POST("/api/v1/users", { body: { email: user.email } });
+  const notAdmin = await grace.GET("/api/v1/users", { params: { query: { limit: 2 } } });
 
-  // Every page, following nextCursor.
+  // Every page, following nextCursor, as the admin.
+  const admin = await signIn(ADMIN);
   const emails: string[] = [];
   let cursor: number | undefined;
   do {
-    const page = await client.GET("/api/v1/users", { params: { query: { limit: 2, cursor } } });
+    const page = await admin.GET("/api/v1/users", { params: { query: { limit: 2, cursor } } });
     if (!page.data) throw new Error(`list failed: ${page.response.status}`);
     emails.push(...page.data.data.map((each) => each.email));
     cursor = page.data.nextCursor ?? undefined;
   } while (cursor !== undefined);
 
-  const tooLarge = await client.GET("/api/v1/users", { params: { query: { limit: 101 } } });
-  const deleted = await client.DELETE("/api/v1/users/{id}", { params: { path: { id: user.id } } });
-  const gone = await client.GET("/api/v1/users/{id}", { params: { path: { id: user.id } } });
+  const tooLarge = await admin.GET("/api/v1/users", { params: { query: { limit: 101 } } });
+  const deleted = await grace.DELETE("/api/v1/users/{id}", { params: { path: { id: user.id } } });
+  const gone = await admin.GET("/api/v1/users/{id}", { params: { path: { id: user.id } } });
 
   return {
     created: { status: created.response.status, user, location },
+    duplicate: { status: duplicate.response.status, type: duplicate.error?.type, detail: duplicate.error?.detail },
+    signedOut: { status: signedOut.response.status, authenticate: signedOut.response.headers.get("www-authenticate") },
+    me: me.data?.user.email,
     read: read.data,
     renamed: renamed.data?.name,
-    duplicate: { status: duplicate.response.status, type: duplicate.error?.type, detail: duplicate.error?.detail },
+    notAdmin: { status: notAdmin.response.status, type: notAdmin.error?.type },
     emails,
     tooLarge: {
       status: tooLarge.response.status,

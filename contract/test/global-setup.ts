@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 
@@ -6,13 +8,22 @@ const API_DIR = path.resolve(import.meta.dirname, "../../apps/api");
 
 /**
  * One real API server for the run (src/server.ts on the TypeScript sources) on a free loopback
- * port, in the test profile: an in-memory PGlite of its own, and every reply checked against its
- * declaration (a reply the declaration does not describe is a 500).
+ * port, in the development profile, as `pnpm dev` runs it: migrated and seeded on start (the
+ * client signs in as the seed's admin), on a PGlite folder of its own that is deleted afterwards.
  */
 export default async function setup(project: TestProject) {
+  const dataDir = await mkdtemp(path.join(tmpdir(), "contract-pglite-"));
   const child: ChildProcess = spawn(process.execPath, ["--conditions=@repo/source", "src/server.ts"], {
     cwd: API_DIR,
-    env: { PATH: process.env.PATH ?? "", APP_ENV: "test", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info" },
+    env: {
+      PATH: process.env.PATH ?? "",
+      APP_ENV: "development",
+      PGLITE_DATA_DIR: dataDir,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "info",
+      LOG_FORMAT: "json",
+    },
     stdio: ["ignore", "pipe", "inherit"],
   });
   let buffer = "";
@@ -29,8 +40,11 @@ export default async function setup(project: TestProject) {
     });
   });
   project.provide("apiUrl", url);
-  return () => {
+  return async () => {
+    const exited = new Promise((resolve) => child.once("exit", resolve));
     child.kill("SIGTERM");
+    await exited;
+    await rm(dataDir, { recursive: true, force: true });
   };
 }
 

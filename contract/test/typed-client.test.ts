@@ -68,9 +68,12 @@ function validatingMiddleware(document: Document, violations: string[]): Middlew
 /** What client/users.ts reports of its walk through the users CRUD. */
 interface Walk {
   created: { status: number; user: { id: number; email: string }; location: string | null };
+  duplicate: unknown;
+  signedOut: unknown;
+  me: unknown;
   read: unknown;
   renamed: unknown;
-  duplicate: unknown;
+  notAdmin: unknown;
   emails: string[];
   tooLarge: unknown;
   deleted: number;
@@ -103,13 +106,16 @@ describe("a typed client generated from the served document (openapi-typescript 
       user: { email: "grace@example.org", name: "Grace" },
       location: `/api/v1/users/${result.created.user.id}`,
     });
-    expect(result.read).toEqual(result.created.user);
-    expect(result.renamed).toBe("Grace Hopper");
     expect(result.duplicate).toEqual({
       status: 409,
       type: "urn:problem:conflict",
       detail: "A user with this email already exists",
     });
+    expect(result.signedOut).toEqual({ status: 401, authenticate: 'Bearer realm="api"' });
+    expect(result.me).toBe("grace@example.org");
+    expect(result.read).toEqual(result.created.user);
+    expect(result.renamed).toBe("Grace Hopper");
+    expect(result.notAdmin).toEqual({ status: 403, type: "urn:problem:forbidden" });
     expect(result.emails).toContain("grace@example.org");
     expect(result.tooLarge).toEqual({ status: 400, errors: ["limit"] });
     expect(result.deleted).toBe(204);

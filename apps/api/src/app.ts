@@ -1,4 +1,5 @@
 import path from "node:path";
+import type { Passwords, SessionCookie, SessionLifetime, Tokens } from "@repo/auth";
 import type { Config } from "@repo/config";
 import type { PrismaClient } from "@repo/db";
 import type { ExtensionRegistry } from "@repo/extensions";
@@ -6,6 +7,7 @@ import { createHttpLogger, type Logger } from "@repo/logger";
 import { Eta } from "eta";
 import express, { type Express, Router } from "express";
 import type { Store } from "express-rate-limit";
+import { createAuthenticator } from "./http/auth.ts";
 import type { RequestContextStore } from "./http/context.ts";
 import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
 import { type MountedOperation, mountRoutes, type WingPolicy } from "./http/operation.ts";
@@ -17,6 +19,7 @@ import type { Metrics } from "./observability/metrics.ts";
 import { buildOpenApiDocument, type OpenApiDocument } from "./openapi/document.ts";
 import { API_BASE } from "./paths.ts";
 import { ROUTES, type RouteDeps } from "./routes/index.ts";
+import { type SignInThrottle, sessionsService } from "./routes/sessions/service.ts";
 
 export interface AppDeps {
   config: Config;
@@ -29,6 +32,16 @@ export interface AppDeps {
   metrics?: Metrics | undefined;
   /** Where the rate limit counts (Redis, when replicas share it); default: this process's memory. */
   rateLimitStore?: Store | undefined;
+  /** Passwords, session tokens, the cookie, session lifetimes and sign-in throttling. */
+  auth: AuthKit;
+}
+
+export interface AuthKit {
+  passwords: Passwords;
+  tokens: Tokens;
+  cookie: SessionCookie;
+  lifetime: SessionLifetime;
+  throttle: SignInThrottle;
 }
 
 export interface App {
@@ -60,7 +73,7 @@ const DOCUMENT_INFO = {
  * - the pages wing at the root: the document headers (CSP), static files, the pages, the API
  *   reference and the examples.
  */
-export function createApp({ config, logger, registry, db, context, metrics, rateLimitStore }: AppDeps): App {
+export function createApp({ config, logger, registry, db, context, metrics, rateLimitStore, auth }: AppDeps): App {
   const app = express();
   const production = config.APP_ENV === "production";
   app.disable("x-powered-by");
@@ -72,9 +85,22 @@ export function createApp({ config, logger, registry, db, context, metrics, rate
   // logger before the context that carries it.
   if (metrics) app.use(metrics.middleware);
   app.use(requestId);
-  app.use(createHttpLogger({ logger, requestId: (req) => String(req.id) }));
+  app.use(
+    createHttpLogger({
+      logger,
+      requestId: (req) => String(req.id),
+      fields: (req) => (req.principal ? { userId: req.principal.user.id } : undefined),
+    }),
+  );
   app.use(context.middleware);
 
+  const sessions = sessionsService({ db, ...auth });
+  const authenticate = createAuthenticator({
+    authenticate: sessions.authenticate,
+    cookie: auth.cookie,
+    context,
+    trustedOrigins: config.CORS_ORIGINS,
+  });
   let document: OpenApiDocument | undefined;
   const deps: RouteDeps = {
     db,
@@ -87,6 +113,12 @@ export function createApp({ config, logger, registry, db, context, metrics, rate
       return document;
     },
     apiDocs: config.API_DOCS,
+    passwords: auth.passwords,
+    sessions,
+    revokeSessions: sessions.revokeAll,
+    cookie: auth.cookie,
+    lifetime: auth.lifetime,
+    trustedOrigins: config.CORS_ORIGINS,
   };
   const modules = (list: typeof ROUTES.api) => list.map((routes) => routes(deps));
   const strict = config.APP_ENV === "test";
@@ -111,6 +143,7 @@ export function createApp({ config, logger, registry, db, context, metrics, rate
     limited: false,
     bodyParsers: [requireJson, express.json({ limit: config.BODY_LIMIT })],
     strict,
+    authenticate,
   };
   operations.push(...mountRoutes(api, modules(ROUTES.probes), apiPolicy));
   if (limiter) api.use(limiter);
@@ -127,12 +160,13 @@ export function createApp({ config, logger, registry, db, context, metrics, rate
       limited: false,
       bodyParsers: [express.urlencoded({ limit: config.BODY_LIMIT, extended: false, parameterLimit: 100 })],
       strict,
+      authenticate,
     }),
   );
   app.use(pages);
 
   app.use(notFoundHandler);
   app.use(errorHandler({ exposeInternals: config.APP_ENV === "development" }));
-  document = buildOpenApiDocument(operations, DOCUMENT_INFO);
+  document = buildOpenApiDocument(operations, DOCUMENT_INFO, { cookieName: auth.cookie.name });
   return { app, operations, document };
 }

@@ -1,6 +1,7 @@
 import { redactConfig } from "@repo/config";
 import { Command } from "commander";
 import { registerDbCommands } from "./cli/db.ts";
+import { registerUserCommands } from "./cli/users.ts";
 import { loadConfigOrExit } from "./runtime/process.ts";
 
 // CLI entry point, like `flask <command>`: `pnpm cli <command>` from the repository root.
@@ -37,6 +38,7 @@ program
   });
 
 registerDbCommands(program, loadConfigOrExit);
+registerUserCommands(program, loadConfigOrExit);
 
 await program.parseAsync();
 // A command is done when its action resolves. Exit now: the WASM schema engine leaves a

@@ -1,11 +1,13 @@
+import { createPasswords, createTokens, sessionCookie } from "@repo/auth";
 import type { Config } from "@repo/config";
 import type { Db } from "@repo/db";
 import { type Extension, ExtensionRegistry } from "@repo/extensions";
 import type { Logger } from "@repo/logger";
 import type { Express } from "express";
-import { createApp } from "./app.ts";
+import { MemoryStore, type Store } from "express-rate-limit";
+import { type AuthKit, createApp } from "./app.ts";
 import { databaseFromConfig } from "./extensions/database.ts";
-import { redisFromConfig } from "./extensions/redis.ts";
+import { redisFromConfig, type SharedState } from "./extensions/redis.ts";
 import { createRequestContext, type RequestContextStore } from "./http/context.ts";
 import type { MountedOperation } from "./http/operation.ts";
 import { sharedStore } from "./http/rate-limit.ts";
@@ -32,6 +34,8 @@ export interface Service {
   /** The request context store, so process-level handlers can name the request they interrupt. */
   context: RequestContextStore;
   db: Db;
+  /** Password hashing, session tokens, the cookie and sign-in throttling (src/app.ts AuthKit). */
+  auth: AuthKit;
   operations: MountedOperation[];
   document: OpenApiDocument;
 }
@@ -49,7 +53,9 @@ export function createService(config: Config, { logger, db, extensions = [], met
     onStopError: (name, err) => logger.error({ err, extension: name }, "extension failed to stop"),
   }).register(database, ...(shared ? [shared.extension] : []), ...extensions);
   const context = createRequestContext();
+  const auth = authKit(config, shared);
   const { app, operations, document } = createApp({
+    auth,
     config,
     logger,
     registry,
@@ -58,5 +64,34 @@ export function createService(config: Config, { logger, db, extensions = [], met
     metrics,
     rateLimitStore: shared ? sharedStore(shared.sendCommand) : undefined,
   });
-  return { config, logger, app, registry, context, db: database, operations, document };
+  return { config, logger, app, registry, context, db: database, auth, operations, document };
+}
+
+/**
+ * Passwords hashed at the configured argon2id cost, session tokens MACed with SECRET_KEY (and
+ * verified with SECRET_KEY_PREVIOUS too, during a rotation), the cookie (Secure and __Host- in
+ * production), and sign-in throttling counted where the rate limit is (Redis, when shared).
+ */
+function authKit(config: Config, shared: SharedState | undefined): AuthKit {
+  const store = (prefix: string): Store => {
+    const counts = shared ? sharedStore(shared.sendCommand, prefix) : new MemoryStore();
+    counts.init?.({ windowMs: config.SIGN_IN_WINDOW_MS } as Parameters<NonNullable<Store["init"]>>[0]);
+    return counts;
+  };
+  return {
+    passwords: createPasswords({
+      memoryKib: config.PASSWORD_HASH_MEMORY_KIB,
+      iterations: config.PASSWORD_HASH_ITERATIONS,
+      parallelism: 1,
+    }),
+    tokens: createTokens({ keys: [config.SECRET_KEY, ...config.SECRET_KEY_PREVIOUS] }),
+    cookie: sessionCookie({ secure: config.APP_ENV === "production" }),
+    lifetime: { idleMs: config.SESSION_IDLE_TIMEOUT_MS, absoluteMs: config.SESSION_ABSOLUTE_TIMEOUT_MS },
+    throttle: {
+      accounts: store("signin-account:"),
+      addresses: store("signin-address:"),
+      accountMax: config.SIGN_IN_ACCOUNT_MAX,
+      addressMax: config.SIGN_IN_ADDRESS_MAX,
+    },
+  };
 }

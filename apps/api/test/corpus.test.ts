@@ -30,6 +30,12 @@ const ROUTES: Route[] = [
   { method: "POST", path: USERS, write: true },
   { method: "PATCH", path: `${USERS}/1`, write: true },
   { method: "DELETE", path: `${USERS}/${MISSING}`, write: true },
+  { method: "PUT", path: `${USERS}/1/password`, write: true },
+  { method: "POST", path: "/api/v1/sessions", write: true },
+  { method: "GET", path: "/api/v1/sessions/current", write: false },
+  { method: "POST", path: "/sign-in", write: true },
+  // Not here: DELETE /api/v1/sessions(/current) and POST /sign-out take no body and would sign the
+  // corpus's admin out; test/auth.test.ts covers them.
 ];
 
 type Case = [name: string, request: RawRequest];
@@ -244,8 +250,13 @@ async function seeded(): Promise<{ built: TestApp; server: Listening; snapshot: 
       { email: "edsger@example.com", name: null },
     ],
   });
-  const snapshot = async () => JSON.stringify(await built.db.client.user.findMany({ orderBy: { id: "asc" } }));
-  return { built, server: await listen(built), snapshot };
+  const snapshot = async () =>
+    JSON.stringify({
+      users: await built.db.client.user.findMany({ orderBy: { id: "asc" }, omit: { passwordHash: false } }),
+      sessions: await built.db.client.session.count(),
+    });
+  // As an admin, who may call every route: the corpus reaches validation, not the 401.
+  return { built, server: await listen(built, (await built.admin()).headers), snapshot };
 }
 
 /** Sends every request; returns the contract violations (label: problem), which must be none. */

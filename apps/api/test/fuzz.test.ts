@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { contractViolation, listen, type RawRequest } from "./raw-http.ts";
-import { buildTestApp } from "./support.ts";
+import { account, buildTestApp } from "./support.ts";
 
 // Property-based fuzzing with fast-check against one real listening server per property (the
 // production HTTP server of src/runtime/http-server.ts on a loopback port, keep-alive client). Expected: every
@@ -34,6 +34,11 @@ const PATHS = [
   "/api/v1/ready",
   USERS,
   `${USERS}/:id`,
+  `${USERS}/:id/password`,
+  "/api/v1/sessions",
+  "/api/v1/sessions/current",
+  "/sign-in",
+  "/sign-out",
   "/static/:id",
   "/:id",
 ];
@@ -117,11 +122,15 @@ const expectedName = (name: string | null | undefined) => {
 };
 
 async function server() {
-  const built = await buildTestApp({ overrides: { RATE_LIMIT_MAX: "0" } });
-  const listening = await listen(built);
+  const built = await buildTestApp({ overrides: { RATE_LIMIT_MAX: "0", SIGN_IN_ADDRESS_MAX: "100000" } });
+  // As an admin, who may call every route: fuzzing reaches validation and the database, not the 401.
+  const listening = await listen(built, (await built.admin()).headers);
+  // Sign-out would end the admin's session: the session routes get an account of their own.
+  const signOutable = await account(built);
   const send = async (method: string, target: string, request?: RawRequest) => {
     totals.requests++;
-    return listening.send(method, target, request);
+    const own: Record<string, string> = /^\/(api\/v1\/sessions|sign-out)/.test(target) ? signOutable.headers : {};
+    return listening.send(method, target, { ...request, headers: { ...own, ...request?.headers } });
   };
   return { built, send };
 }

@@ -72,10 +72,10 @@ describe("Prometheus metrics", () => {
   it("labels a route's errors with its full template, and shares no registry between apps", async () => {
     const first = appWithMetrics();
     const second = appWithMetrics();
-    await request(first.app).get("/api/v1/users/abc").expect(400);
+    await request(first.app).get("/api/v1/users/abc").expect(401);
     await request(first.app).put("/api/v1/users/7").send({}).expect(405);
     const text = await first.metrics.registry.metrics();
-    expect(text).toContain('http_requests_total{method="GET",route="/api/v1/users/:id",status_code="400"} 1');
+    expect(text).toContain('http_requests_total{method="GET",route="/api/v1/users/:id",status_code="401"} 1');
     expect(text).toContain('http_requests_total{method="PUT",route="/api/v1/users/:id",status_code="405"} 1');
     expect(await second.metrics.registry.metrics()).not.toMatch(/http_requests_total\{/);
   });

@@ -42,7 +42,12 @@ describe("OpenAPI document", () => {
       .filter(({ operation }) => !operation.hidden)
       .map(({ operation, path }) => `${operation.method.toUpperCase()} ${path} ${operation.operationId}`);
     expect(documented.sort()).toEqual(served.sort());
-    expect(operations.filter(({ operation }) => operation.hidden).map(({ path }) => path)).toEqual(["/", "/api/docs"]);
+    expect(operations.filter(({ operation }) => operation.hidden).map(({ path }) => path)).toEqual([
+      "/",
+      "/sign-in",
+      "/sign-out",
+      "/api/docs",
+    ]);
   });
 
   it("describes request schemas from the same zod schemas that validate them", async () => {
@@ -76,7 +81,9 @@ describe("OpenAPI document", () => {
   it("documents the statuses each operation answers: 405 with Allow everywhere, 429 only behind the limiter", () => {
     const statuses = (path: string, method: string, overrides = {}) =>
       Object.keys(operationOf(path, method, overrides).responses);
-    expect(statuses("/api/v1/users", "post")).toEqual(["201", "400", "405", "409", "413", "415", "429", "500", "503"]);
+    expect(statuses("/api/v1/users", "post")).toEqual([
+      ...["201", "400", "401", "403", "405", "409", "413", "415", "429", "500", "503"],
+    ]);
     expect(statuses("/api/v1/health", "get")).toEqual(["200", "405", "500"]);
     expect(statuses("/ping", "get")).toEqual(["200", "405", "500"]);
     expect(statuses("/api/v1/openapi.json", "get")).toContain("429");

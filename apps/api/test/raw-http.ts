@@ -34,13 +34,18 @@ afterAll(async () => {
  * The app behind the production HTTP server (src/runtime/http-server.ts: timeouts, header limit, clientError
  * answers) on a loopback port, and a keep-alive client that sends raw paths.
  */
-export async function listen({ app, config, logger }: Pick<TestApp, "app" | "config" | "logger">): Promise<Listening> {
+export async function listen(
+  { app, config, logger }: Pick<TestApp, "app" | "config" | "logger">,
+  /** Sent with every request (a request's own headers win), e.g. an account's Authorization. */
+  defaults: Record<string, string> = {},
+): Promise<Listening> {
   const server = createHttpServer({ app, config, logger });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   const agent = new Agent({ keepAlive: true, maxSockets: 16 });
-  const send = (method: string, path: string, { headers = {}, body }: RawRequest = {}) =>
+  const send = (method: string, path: string, { headers: own = {}, body }: RawRequest = {}) =>
     new Promise<RawResponse>((resolve, reject) => {
+      const headers = { ...defaults, ...own };
       const req = httpRequest(
         {
           host: "127.0.0.1",

@@ -35,7 +35,7 @@ describe("security headers", () => {
     for (const header of ["x-dns-prefetch-control", "x-download-options", "origin-agent-cluster", "x-xss-protection"]) {
       expect(res.headers[header], header).toBeUndefined();
     }
-    const problem = await request(app).get("/api/v1/users/x").expect(400);
+    const problem = await request(app).get("/api/v1/users/x").expect(401);
     expect(problem.headers["content-security-policy"]).toBe("default-src 'none';frame-ancestors 'none'");
   });
 
@@ -91,13 +91,14 @@ describe("rate limiting", () => {
     errors.mockClear();
   });
 
+  // A public operation behind the limiter: what is tested is the limiter, not who may call.
   it("answers 429 in the problem shape with standard RateLimit headers past the limit", async () => {
     const { app } = await buildTestApp({ overrides: { RATE_LIMIT_MAX: "3" } });
     for (let i = 0; i < 3; i++) {
-      const ok = await request(app).get("/api/v1/users").expect(200);
+      const ok = await request(app).get("/api/v1/openapi.json").expect(200);
       expect(ok.headers["ratelimit-policy"]).toMatch(/^"3-in-1min"; q=3; w=60/);
     }
-    const limited = await request(app).get("/api/v1/users").expect(429);
+    const limited = await request(app).get("/api/v1/openapi.json").expect(429);
     expect(limited.headers["content-type"]).toMatch(/problem\+json/);
     expect(limited.body).toMatchObject({ status: 429, title: "Too Many Requests", type: "urn:problem:rate-limited" });
     expect(limited.headers.ratelimit).toMatch(/r=0/);
@@ -112,19 +113,19 @@ describe("rate limiting", () => {
 
   it("keys on the client IP a trusted proxy reports, and ignores X-Forwarded-For otherwise", async () => {
     const behindProxy = await buildTestApp({ overrides: { RATE_LIMIT_MAX: "1", TRUST_PROXY: "loopback" } });
-    await request(behindProxy.app).get("/api/v1/users").set("X-Forwarded-For", "203.0.113.1").expect(200);
-    await request(behindProxy.app).get("/api/v1/users").set("X-Forwarded-For", "203.0.113.2").expect(200);
-    await request(behindProxy.app).get("/api/v1/users").set("X-Forwarded-For", "203.0.113.1").expect(429);
+    await request(behindProxy.app).get("/api/v1/openapi.json").set("X-Forwarded-For", "203.0.113.1").expect(200);
+    await request(behindProxy.app).get("/api/v1/openapi.json").set("X-Forwarded-For", "203.0.113.2").expect(200);
+    await request(behindProxy.app).get("/api/v1/openapi.json").set("X-Forwarded-For", "203.0.113.1").expect(429);
 
     const direct = await buildTestApp({ overrides: { RATE_LIMIT_MAX: "1" } });
-    await request(direct.app).get("/api/v1/users").expect(200);
-    await request(direct.app).get("/api/v1/users").expect(429);
+    await request(direct.app).get("/api/v1/openapi.json").expect(200);
+    await request(direct.app).get("/api/v1/openapi.json").expect(429);
   });
 
   it("is off with RATE_LIMIT_MAX=0", async () => {
     const { app } = await buildTestApp({ overrides: { RATE_LIMIT_MAX: "0" } });
     for (let i = 0; i < 5; i++) {
-      const res = await request(app).get("/api/v1/users").expect(200);
+      const res = await request(app).get("/api/v1/openapi.json").expect(200);
       expect(res.headers["ratelimit-policy"]).toBeUndefined();
     }
   });
@@ -194,21 +195,24 @@ describe("limits: each breach answered with the right 4xx in the problem shape",
     }
   });
 
-  it("form bodies are not read where no operation takes one; query strings with thousands of parameters: 400", async () => {
+  it("form bodies over parameterLimit (100): 413 problem+json, and none read where no operation takes one; query strings with thousands of parameters: 400", async () => {
     const built = await buildTestApp();
     const server = await listen(built);
     const form = (n: number) => ({
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: Array.from({ length: n }, (_, i) => `p${i}=1`).join("&"),
     });
-    // No operation of /ping declares a body: POST is refused before any parser reads it.
-    const over = await server.send("POST", "/ping", form(101));
-    expect(over.status).toBe(405);
+    // The sign-in form is the operation that takes a form.
+    const over = await server.send("POST", "/sign-in", form(101));
+    expect(over.status).toBe(413);
     expect(contractViolation(over)).toBeUndefined();
-    expect((await server.send("POST", "/ping", form(100))).status).toBe(405);
+    expect((over.body as { detail: string }).detail).toMatch(/too many parameters/);
+    expect((await server.send("POST", "/sign-in", form(100))).status).toBe(400); // parsed, then refused by its schema
+    // No operation of /ping declares a body: POST is refused before any parser reads it.
+    expect((await server.send("POST", "/ping", form(101))).status).toBe(405);
     const manyQuery = await server.send(
       "GET",
-      `/api/v1/users?${Array.from({ length: 1500 }, (_, i) => `p${i}=1`).join("&")}`,
+      `/compute?${Array.from({ length: 1500 }, (_, i) => `p${i}=1`).join("&")}`,
     );
     expect(manyQuery.status).toBe(400);
     expect(contractViolation(manyQuery)).toBeUndefined();

@@ -4,6 +4,7 @@ import { createDb } from "@repo/db";
 import { type TestDatabase, testDatabases } from "@repo/db/testing";
 import type { Extension } from "@repo/extensions";
 import { createLogger } from "@repo/logger";
+import request from "supertest";
 import { afterAll, afterEach, inject } from "vitest";
 import { createService, type Service } from "../src/service.ts";
 import { testConfig } from "./config.ts";
@@ -45,6 +46,43 @@ export interface TestAppOptions {
 export interface TestApp extends Service {
   database: TestDatabase;
   logs: LogLine[];
+  /** An admin of this app, made and signed in on first use (then the same one). */
+  admin(): Promise<Account>;
+}
+
+export interface Account {
+  id: number;
+  email: string;
+  password: string;
+  /** The session token POST /api/v1/sessions gave. */
+  token: string;
+  /** `Authorization: Bearer <token>`, for `.set(account.headers)`. */
+  headers: { authorization: string };
+}
+
+export const TEST_PASSWORD = "test password 1234";
+
+/** A supertest agent whose every request carries the account's bearer token. */
+export const as = (app: TestApp["app"], { headers }: Pick<Account, "headers">) => request.agent(app).set(headers);
+let accounts = 0;
+
+/**
+ * An account in the app's own database (made directly, with the app's password hashing), signed
+ * in through the real POST /api/v1/sessions.
+ */
+export async function account(
+  { app, db, auth }: Pick<TestApp, "app" | "db"> & { auth: Service["auth"] },
+  {
+    role = "user",
+    email = `account-${++accounts}-${process.pid}@example.test`,
+  }: { role?: "user" | "admin"; email?: string } = {},
+): Promise<Account> {
+  const passwordHash = await auth.passwords.hash(TEST_PASSWORD);
+  const { id } = await db.client.user.create({ data: { email, role, passwordHash } });
+  const signedIn = await request(app).post("/api/v1/sessions").send({ email, password: TEST_PASSWORD });
+  if (signedIn.status !== 201) throw new Error(`sign-in failed: ${signedIn.status} ${signedIn.text}`);
+  const token = String(signedIn.body.token);
+  return { id, email, password: TEST_PASSWORD, token, headers: { authorization: `Bearer ${token}` } };
 }
 
 /**
@@ -72,5 +110,17 @@ export async function buildTestApp({
   const service = createService(config, { logger, db, extensions });
   cleanups.push(() => service.registry.stop());
   if (start) await service.registry.start();
-  return { ...service, database, logs: lines };
+  // Open the PGlite copy now (it loads on first use): a test's first query, often a readiness
+  // check bounded by READY_TIMEOUT_MS, must not pay for loading it on a busy machine.
+  if ("pglite" in database.options) await database.options.pglite();
+  let admin: Promise<Account> | undefined;
+  return {
+    ...service,
+    database,
+    logs: lines,
+    admin: () => {
+      admin ??= account(service, { role: "admin" });
+      return admin;
+    },
+  };
 }

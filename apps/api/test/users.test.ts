@@ -1,7 +1,7 @@
 import { type AddressInfo, connect, createServer, type Server, type Socket } from "node:net";
 import request from "supertest";
 import { describe, expect, it } from "vitest";
-import { buildTestApp, TEST_DATABASE_URL } from "./support.ts";
+import { as, buildTestApp, TEST_DATABASE_URL } from "./support.ts";
 
 const PROBLEM = /^application\/problem\+json/;
 const USERS = "/api/v1/users";
@@ -12,44 +12,60 @@ const expectProblem = (res: request.Response, status: number) => {
   expect(res.body).toMatchObject({ status, type: expect.any(String), title: expect.any(String) });
 };
 
+/** A fresh app and an agent signed in as its admin. */
+async function asAdmin(options: Parameters<typeof buildTestApp>[0] = {}) {
+  const built = await buildTestApp(options);
+  return { ...built, api: as(built.app, await built.admin()) };
+}
+
+/** `count` users, the first of them the admin the agent is signed in as (so lists hold exactly them). */
 async function withUsers(count: number) {
   const built = await buildTestApp();
+  const passwordHash = await built.auth.passwords.hash("first user's password");
   await built.db.client.user.createMany({
-    data: Array.from({ length: count }, (_, i) => ({ email: `user${i + 1}@example.com`, name: `User ${i + 1}` })),
+    data: Array.from({ length: count }, (_, i) => ({
+      email: `user${i + 1}@example.com`,
+      name: `User ${i + 1}`,
+      ...(i === 0 ? { role: "admin" as const, passwordHash } : {}),
+    })),
   });
-  return built;
+  const signedIn = await request(built.app)
+    .post("/api/v1/sessions")
+    .send({ email: "user1@example.com", password: "first user's password" })
+    .expect(201);
+  return { ...built, api: request.agent(built.app).set("authorization", `Bearer ${signedIn.body.token}`) };
 }
 
 describe("users: create, read, update, delete", () => {
   it("POST creates (201 + Location, email lowercased), GET reads it back", async () => {
-    const { app } = await buildTestApp();
-    const created = await request(app).post(USERS).send({ email: "  Ada@Example.COM ", name: "Ada" }).expect(201);
+    const { api } = await asAdmin();
+    const created = await api.post(USERS).send({ email: "  Ada@Example.COM ", name: "Ada" }).expect(201);
     expect(created.body).toMatchObject({ id: expect.any(Number), email: "ada@example.com", name: "Ada" });
     expect(created.headers.location).toBe(`${USERS}/${created.body.id}`);
-    const read = await request(app).get(String(created.headers.location)).expect(200);
+    const read = await api.get(String(created.headers.location)).expect(200);
     expect(read.body).toEqual(created.body);
   });
 
   it("PATCH updates only the given fields; DELETE answers 204 and the user is gone", async () => {
-    const { app } = await buildTestApp();
-    const { body: user } = await request(app).post(USERS).send({ email: "grace@example.com", name: "Grace" });
-    const patched = await request(app).patch(`${USERS}/${user.id}`).send({ name: "Grace Hopper" }).expect(200);
+    const { api } = await asAdmin();
+    const { body: user } = await api.post(USERS).send({ email: "grace@example.com", name: "Grace" });
+    const patched = await api.patch(`${USERS}/${user.id}`).send({ name: "Grace Hopper" }).expect(200);
     expect(patched.body).toMatchObject({ id: user.id, email: "grace@example.com", name: "Grace Hopper" });
-    await request(app)
+    await api
       .patch(`${USERS}/${user.id}`)
       .send({ name: null })
       .expect(200, /"name":null/);
-    const deleted = await request(app).delete(`${USERS}/${user.id}`).expect(204);
+    const deleted = await api.delete(`${USERS}/${user.id}`).expect(204);
     expect(deleted.text).toBe("");
-    expectProblem(await request(app).get(`${USERS}/${user.id}`), 404);
+    expectProblem(await api.get(`${USERS}/${user.id}`), 404);
   });
 
   it("404 for a missing user on GET, PATCH and DELETE", async () => {
-    const { app } = await buildTestApp();
+    const { api } = await asAdmin();
     for (const res of [
-      await request(app).get(`${USERS}/4242`),
-      await request(app).patch(`${USERS}/4242`).send({ name: "x" }),
-      await request(app).delete(`${USERS}/4242`),
+      await api.get(`${USERS}/4242`),
+      await api.patch(`${USERS}/4242`).send({ name: "x" }),
+      await api.delete(`${USERS}/4242`),
     ]) {
       expectProblem(res, 404);
       expect(res.body.detail).toBe("No user with id 4242");
@@ -57,28 +73,28 @@ describe("users: create, read, update, delete", () => {
   });
 
   it("409 for a duplicate email, on create and on update", async () => {
-    const { app } = await buildTestApp();
-    await request(app).post(USERS).send({ email: "dup@example.com" }).expect(201);
-    const dup = await request(app).post(USERS).send({ email: "DUP@example.com" });
+    const { api } = await asAdmin();
+    await api.post(USERS).send({ email: "dup@example.com" }).expect(201);
+    const dup = await api.post(USERS).send({ email: "DUP@example.com" });
     expectProblem(dup, 409);
     expect(dup.body).toMatchObject({ type: "urn:problem:conflict", detail: "A user with this email already exists" });
-    const { body: other } = await request(app).post(USERS).send({ email: "other@example.com" });
-    expectProblem(await request(app).patch(`${USERS}/${other.id}`).send({ email: "dup@example.com" }), 409);
+    const { body: other } = await api.post(USERS).send({ email: "other@example.com" });
+    expectProblem(await api.patch(`${USERS}/${other.id}`).send({ email: "dup@example.com" }), 409);
   });
 
   it("concurrent creates of one email: exactly one 201, the rest 409", async () => {
-    const { app } = await buildTestApp();
+    const { api } = await asAdmin();
     const responses = await Promise.all(
-      Array.from({ length: 8 }, () => request(app).post(USERS).send({ email: "race@example.com" })),
+      Array.from({ length: 8 }, () => api.post(USERS).send({ email: "race@example.com" })),
     );
     const statuses = responses.map((res) => res.status).sort();
     expect(statuses).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
   });
 
   it("400 for invalid ids, bodies and unknown fields", async () => {
-    const { app } = await buildTestApp();
+    const { api } = await asAdmin();
     for (const id of ["abc", "0", "-1", "1.5", "99999999999"]) {
-      const res = await request(app).get(`${USERS}/${id}`);
+      const res = await api.get(`${USERS}/${id}`);
       expectProblem(res, 400);
       expect(res.body.errors[0]).toMatchObject({ location: "params", path: ["id"] });
     }
@@ -86,77 +102,75 @@ describe("users: create, read, update, delete", () => {
       [{}, "email"],
       [{ email: "not-an-email" }, "email"],
       [{ email: "a@example.com", name: "" }, "name"],
-      [{ email: "a@example.com", role: "admin" }, ""],
+      [{ email: "a@example.com", isAdmin: true }, ""],
     ];
     for (const [body, field] of cases) {
-      const res = await request(app)
-        .post(USERS)
-        .send(body as object);
+      const res = await api.post(USERS).send(body as object);
       expectProblem(res, 400);
       expect(res.body.errors[0].path.join(".")).toBe(field);
     }
-    expectProblem(await request(app).patch(`${USERS}/1`).send({}), 400);
+    expectProblem(await api.patch(`${USERS}/1`).send({}), 400);
   });
 
   it("405 with Allow for an undeclared method", async () => {
-    const { app } = await buildTestApp();
-    const res = await request(app).put(`${USERS}/1`).send({ email: "a@example.com" });
+    const { api } = await asAdmin();
+    const res = await api.put(`${USERS}/1`).send({ email: "a@example.com" });
     expectProblem(res, 405);
     expect(res.headers.allow).toBe("GET, PATCH, DELETE, HEAD, OPTIONS");
-    expect((await request(app).delete(USERS)).headers.allow).toBe("GET, POST, HEAD, OPTIONS");
+    expect((await api.delete(USERS)).headers.allow).toBe("GET, POST, HEAD, OPTIONS");
   });
 });
 
 describe("users: pagination", () => {
   it("pages by id with nextCursor until the last page", async () => {
-    const { app } = await withUsers(5);
-    const first = await request(app).get(`${USERS}?limit=2`).expect(200);
+    const { api } = await withUsers(5);
+    const first = await api.get(`${USERS}?limit=2`).expect(200);
     expect(first.body.data.map((user: { email: string }) => user.email)).toEqual([
       "user1@example.com",
       "user2@example.com",
     ]);
-    const second = await request(app).get(`${USERS}?limit=2&cursor=${first.body.nextCursor}`).expect(200);
+    const second = await api.get(`${USERS}?limit=2&cursor=${first.body.nextCursor}`).expect(200);
     expect(second.body.data.map((user: { name: string }) => user.name)).toEqual(["User 3", "User 4"]);
-    const last = await request(app).get(`${USERS}?limit=2&cursor=${second.body.nextCursor}`).expect(200);
+    const last = await api.get(`${USERS}?limit=2&cursor=${second.body.nextCursor}`).expect(200);
     expect(last.body).toMatchObject({ data: [{ name: "User 5" }], nextCursor: null });
   });
 
   it("defaults to 20; a page exactly full has no next cursor; past the end is empty", async () => {
-    const { app } = await withUsers(21);
-    const page = await request(app).get(USERS).expect(200);
+    const { api } = await withUsers(21);
+    const page = await api.get(USERS).expect(200);
     expect(page.body.data).toHaveLength(20);
     expect(page.body.nextCursor).toBe(page.body.data[19].id);
-    const rest = await request(app).get(`${USERS}?cursor=${page.body.nextCursor}`).expect(200);
+    const rest = await api.get(`${USERS}?cursor=${page.body.nextCursor}`).expect(200);
     expect(rest.body).toMatchObject({ data: [{ name: "User 21" }], nextCursor: null });
-    const full = await request(app).get(`${USERS}?limit=21`).expect(200);
+    const full = await api.get(`${USERS}?limit=21`).expect(200);
     expect(full.body.nextCursor).toBeNull();
-    expect((await request(app).get(`${USERS}?cursor=2000000000`).expect(200)).body).toEqual({
+    expect((await api.get(`${USERS}?cursor=2000000000`).expect(200)).body).toEqual({
       data: [],
       nextCursor: null,
     });
   });
 
   it("limit 1 and 100 are accepted; 0, 101, non-numbers, bad cursors and unknown parameters are 400", async () => {
-    const { app } = await withUsers(2);
-    expect((await request(app).get(`${USERS}?limit=1`).expect(200)).body.data).toHaveLength(1);
-    expect((await request(app).get(`${USERS}?limit=100`).expect(200)).body.data).toHaveLength(2);
+    const { api } = await withUsers(2);
+    expect((await api.get(`${USERS}?limit=1`).expect(200)).body.data).toHaveLength(1);
+    expect((await api.get(`${USERS}?limit=100`).expect(200)).body.data).toHaveLength(2);
     for (const query of ["limit=0", "limit=101", "limit=ten", "cursor=abc", "cursor=-5", "cursor=", "page=2"]) {
-      expectProblem(await request(app).get(`${USERS}?${query}`), 400);
+      expectProblem(await api.get(`${USERS}?${query}`), 400);
     }
   });
 });
 
 describe("users: when the database is down", () => {
   it("requests fail fast with 503 in the problem shape, and readiness is 503", async () => {
-    const { app, database } = await buildTestApp({ overrides: { DATABASE_TIMEOUT_MS: "1000" } });
+    const { api, database } = await asAdmin({ overrides: { DATABASE_TIMEOUT_MS: "1000" } });
     await database.drop(); // the PGlite closes / the PostgreSQL database disappears under the pool
     const started = performance.now();
-    const res = await request(app).get(USERS);
+    const res = await api.get(USERS);
     expectProblem(res, 503);
     expect(res.body.detail).toBe("The database is unavailable; try again shortly");
-    expectProblem(await request(app).post(USERS).send({ email: "a@example.com" }), 503);
+    expectProblem(await api.post(USERS).send({ email: "a@example.com" }), 503);
     expect(performance.now() - started).toBeLessThan(3000);
-    const ready = await request(app).get("/api/v1/ready");
+    const ready = await api.get("/api/v1/ready");
     expectProblem(ready, 503);
     expect(ready.body.checks.db.status).toBe("error");
   });
@@ -164,20 +178,20 @@ describe("users: when the database is down", () => {
   it.skipIf(TEST_DATABASE_URL)(
     "PGlite: readiness is 503 while the database does not answer, 200 once it does",
     async () => {
-      const { app, database } = await buildTestApp({ overrides: { DATABASE_TIMEOUT_MS: "300" } });
+      const { api, database } = await asAdmin({ overrides: { DATABASE_TIMEOUT_MS: "300" } });
       if (!("pglite" in database.options)) throw new Error("expected PGlite");
-      await request(app).get("/api/v1/ready").expect(200);
+      await api.get("/api/v1/ready").expect(200);
       // PGlite runs one thing at a time: an open transaction makes every other query wait, as a hung server would.
       let release = () => {};
       const pglite = await database.options.pglite();
       const held = pglite.transaction(() => new Promise<void>((resolve) => (release = resolve)));
-      const down = await request(app).get("/api/v1/ready");
+      const down = await api.get("/api/v1/ready");
       expectProblem(down, 503);
       expect(down.body.checks.db).toMatchObject({ status: "error", error: expect.stringMatching(/300 ms/) });
       release();
       await held;
-      await request(app).get("/api/v1/ready").expect(200);
-      await request(app).get(USERS).expect(200);
+      await api.get("/api/v1/ready").expect(200);
+      await api.get(USERS).expect(200);
     },
   );
 
@@ -186,7 +200,7 @@ describe("users: when the database is down", () => {
     async () => {
       const target = new URL(String(TEST_DATABASE_URL));
       const proxy = await tcpProxy(target.hostname, Number(target.port || 5432));
-      const { app } = await buildTestApp({
+      const { api } = await asAdmin({
         overrides: { DATABASE_TIMEOUT_MS: "500", READY_TIMEOUT_MS: "1000" },
         databaseUrl: (url) => {
           const viaProxy = new URL(url);
@@ -195,14 +209,15 @@ describe("users: when the database is down", () => {
         },
       });
       try {
-        await request(app).get("/api/v1/ready").expect(200);
-        await request(app).post(USERS).send({ email: "before@example.com" }).expect(201);
+        await api.get("/api/v1/ready").expect(200);
+        await api.post(USERS).send({ email: "before@example.com" }).expect(201);
         await proxy.cut();
-        expectProblem(await request(app).get("/api/v1/ready"), 503);
-        expectProblem(await request(app).get(USERS), 503);
+        expectProblem(await api.get("/api/v1/ready"), 503);
+        expectProblem(await api.get(USERS), 503);
         await proxy.restore();
-        await request(app).get("/api/v1/ready").expect(200);
-        expect((await request(app).get(USERS).expect(200)).body.data).toHaveLength(1);
+        await api.get("/api/v1/ready").expect(200);
+        const emails = (await api.get(USERS).expect(200)).body.data.map((user: { email: string }) => user.email);
+        expect(emails.filter((email: string) => !email.endsWith("@example.test"))).toEqual(["before@example.com"]);
       } finally {
         await proxy.close();
       }

@@ -58,7 +58,14 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const raw = pickSchemaKeys(input);
   const parsed = configSchema.safeParse(raw);
   const problems = parsed.success ? [] : parsed.error.issues.map((issue) => describeIssue(issue, raw));
-  if (profile === "production") problems.push(...productionProblems(raw.SECRET_KEY));
+  if (profile === "production") {
+    problems.push(...productionProblems(raw.SECRET_KEY));
+    if (parsed.success && parsed.data.SECRET_KEY_PREVIOUS.some((key) => key.length < MIN_PRODUCTION_SECRET_LENGTH)) {
+      problems.push(
+        `SECRET_KEY_PREVIOUS: every key must be at least ${MIN_PRODUCTION_SECRET_LENGTH} characters in production`,
+      );
+    }
+  }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(profile, problems);
   return parsed.data;
 }
@@ -112,7 +119,7 @@ function describeIssue(issue: z.core.$ZodIssue, raw: ConfigInput): string {
   return `${name}: ${issue.message}${shown}`;
 }
 
-const SECRET_NAMES = new Set(["SECRET_KEY", "DATABASE_URL", "REDIS_URL"]);
+const SECRET_NAMES = new Set(["SECRET_KEY", "SECRET_KEY_PREVIOUS", "DATABASE_URL", "REDIS_URL"]);
 
 function productionProblems(secret: string | undefined): string[] {
   if (secret === undefined || secret === "") return ["SECRET_KEY: required in production"];

@@ -1,7 +1,7 @@
 import type { Config } from "./schema.ts";
 
 const REDACTED = "[redacted]";
-const SECRET_KEYS = new Set<keyof Config>(["SECRET_KEY"]);
+const SECRET_KEYS = new Set<keyof Config>(["SECRET_KEY", "SECRET_KEY_PREVIOUS"]);
 /** URLs that may carry a password. */
 const URL_KEYS = new Set<keyof Config>(["DATABASE_URL", "REDIS_URL"]);
 

@@ -73,6 +73,19 @@ export const configSchema = z
     PORT: int(0, 65_535).default(3000),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     SECRET_KEY: z.string().default(DEV_SECRET_KEY),
+    /** Keys that still verify what an earlier SECRET_KEY signed (session tokens), during a rotation. */
+    SECRET_KEY_PREVIOUS: list.default([]),
+    /** A session ends after this long without a request… */
+    SESSION_IDLE_TIMEOUT_MS: int(60_000, 31_536_000_000).default(1_800_000),
+    /** …and this long after sign-in, however active. */
+    SESSION_ABSOLUTE_TIMEOUT_MS: int(60_000, 31_536_000_000).default(604_800_000),
+    /** argon2id memory cost in KiB (OWASP: 19456) and passes (2); a change rehashes at each next sign-in. */
+    PASSWORD_HASH_MEMORY_KIB: int(1024, 1_048_576).default(19_456),
+    PASSWORD_HASH_ITERATIONS: int(1, 10).default(2),
+    /** Failed sign-ins per account, and sign-in attempts per client address, per SIGN_IN_WINDOW_MS. */
+    SIGN_IN_ACCOUNT_MAX: int(1, 1000).default(5),
+    SIGN_IN_ADDRESS_MAX: int(1, 100_000).default(20),
+    SIGN_IN_WINDOW_MS: ms.default(900_000),
     DATABASE_URL: z.preprocess((value) => (value === "" ? undefined : value), postgresUrl.optional()),
     DATABASE_POOL_MAX: int(1, 1000).default(10),
     /** State replicas share (the rate limit) lives here when set; unset = in-process memory. */
@@ -105,6 +118,10 @@ export const configSchema = z
     OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess((value) => (value === "" ? undefined : value), z.url().optional()),
     OTEL_SERVICE_NAME: z.string().trim().min(1).default("api"),
   })
+  .refine((config) => config.SESSION_IDLE_TIMEOUT_MS <= config.SESSION_ABSOLUTE_TIMEOUT_MS, {
+    path: ["SESSION_IDLE_TIMEOUT_MS"],
+    message: "must not exceed SESSION_ABSOLUTE_TIMEOUT_MS",
+  })
   .refine((config) => config.HEADERS_TIMEOUT_MS <= config.REQUEST_TIMEOUT_MS, {
     path: ["HEADERS_TIMEOUT_MS"],
     message: "must not exceed REQUEST_TIMEOUT_MS (Node refuses that combination)",
@@ -119,5 +136,7 @@ export type Config = z.infer<typeof configSchema>;
 /** Defaults that differ by profile; they sit below .env files and the environment. */
 export const PROFILE_DEFAULTS: Partial<Record<Profile, Partial<Record<keyof Config, string>>>> = {
   production: { API_DOCS: "false" },
+  // Passwords still hashed with argon2id, at a cost that keeps a test that signs in cheap.
+  test: { PASSWORD_HASH_MEMORY_KIB: "1024", PASSWORD_HASH_ITERATIONS: "1" },
 };
 export type ConfigInput = { [K in keyof Config]?: string };

@@ -1,6 +1,6 @@
 export type { AdapterFactory, PgliteDataDir } from "./adapters.ts";
 export { openPglite, pgliteAdapterFactory, postgresAdapterFactory } from "./adapters.ts";
-export { Prisma, PrismaClient, type User } from "./client.ts";
+export { OMIT, Prisma, PrismaClient, type Role, type Session, type User } from "./client.ts";
 export { createDb, type Db, type DbLogger, type DbOptions } from "./db.ts";
 export { classifyDbError, type DbErrorKind, isDbError } from "./errors.ts";
 export {
@@ -16,4 +16,4 @@ export {
   type SchemaDiff,
 } from "./migrations.ts";
 export { DEFAULT_PRISMA_DIR } from "./paths.ts";
-export { SEED_USERS, seed, seedIfEmpty } from "./seed.ts";
+export { SEED_ADMIN, SEED_USERS, seed, seedIfEmpty } from "./seed.ts";

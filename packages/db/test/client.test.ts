@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { classifyDbError, createDb, isDbError, Prisma, SEED_USERS, seed, seedIfEmpty } from "../src/index.ts";
+import {
+  classifyDbError,
+  createDb,
+  isDbError,
+  Prisma,
+  SEED_ADMIN,
+  SEED_USERS,
+  seed,
+  seedIfEmpty,
+} from "../src/index.ts";
 import { startedDb } from "./support.ts";
 
 describe("the Prisma client over the db extension", () => {
@@ -63,7 +72,12 @@ describe("the Prisma client over the db extension", () => {
     const { client } = await startedDb();
     await seed(client);
     await seed(client);
-    expect(await client.user.count()).toBe(SEED_USERS.length);
+    expect(await client.user.count()).toBe(SEED_USERS.length + 1); // and the development admin
+    const admin = await client.user.findUniqueOrThrow({ where: { email: SEED_ADMIN.email } });
+    expect(admin.role).toBe("admin");
+    expect(admin).not.toHaveProperty("passwordHash"); // omitted unless a query asks for it
+    const withHash = await client.user.findUniqueOrThrow({ where: { id: admin.id }, omit: { passwordHash: false } });
+    expect(withHash.passwordHash).toBe(SEED_ADMIN.passwordHash);
     expect(await seedIfEmpty(client)).toBe(false);
   });
 

@@ -14,6 +14,8 @@ export interface HttpLoggerOptions {
   logger: Logger;
   /** The request id, when no earlier middleware set `req.id`. */
   requestId: (req: IncomingMessage) => string;
+  /** More fields for the access line, read once the response is done (e.g. the signed-in user's id). */
+  fields?: (req: IncomingMessage) => Record<string, unknown> | undefined;
 }
 
 export type HttpLogger = (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
@@ -32,7 +34,7 @@ type ExpressRequest = IncomingMessage & { originalUrl?: string };
  * logger without redaction paths, because it only carries the fields picked below (method,
  * URL, client address, user agent, status, duration), none of which a redaction path names.
  */
-export function createHttpLogger({ logger, requestId }: HttpLoggerOptions): HttpLogger {
+export function createHttpLogger({ logger, requestId, fields }: HttpLoggerOptions): HttpLogger {
   const access = logger.child({}, { redact: [] });
   return (req: ExpressRequest, res, next) => {
     const started = performance.now();
@@ -45,6 +47,7 @@ export function createHttpLogger({ logger, requestId }: HttpLoggerOptions): Http
       access[level](
         {
           requestId: req.id,
+          ...fields?.(req),
           req: {
             method: req.method,
             url: req.originalUrl ?? req.url,

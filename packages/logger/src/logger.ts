@@ -10,6 +10,8 @@ export const REDACT_PATHS = [
   'req.headers["x-api-key"]',
   'res.headers["set-cookie"]',
   "*.password",
+  "*.currentPassword",
+  "*.passwordHash",
   "*.token",
   "*.accessToken",
   "*.refreshToken",
@@ -18,6 +20,7 @@ export const REDACT_PATHS = [
   "token",
   "SECRET_KEY",
   "*.SECRET_KEY",
+  "*.SECRET_KEY_PREVIOUS",
   "config.DATABASE_URL",
 ];
 

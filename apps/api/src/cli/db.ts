@@ -70,14 +70,20 @@ export function registerDbCommands(program: Command, loadConfig: () => Config): 
     });
 
   db.command("seed")
-    .description("insert the example data (idempotent)")
-    .action(() =>
-      withDatabase(loadConfig(), async (db) => {
+    .description("insert the example data and the development admin (idempotent; refused in production)")
+    .action(async () => {
+      const config = loadConfig();
+      if (config.APP_ENV === "production") {
+        process.stderr.write("db seed is refused in production: it creates an admin whose password is published.\n");
+        process.exitCode = 1;
+        return;
+      }
+      await withDatabase(config, async (db) => {
         const { seed } = await database();
         const { users } = await seed(db.client);
         console.log(`Seeded ${users} users.`);
-      }),
-    );
+      });
+    });
 
   db.command("reset")
     .description("drop everything, re-apply every migration and seed (refused in production)")
@@ -98,7 +104,7 @@ export function registerDbCommands(program: Command, loadConfig: () => Config): 
 }
 
 /** Opens the configured database without migrating or seeding, runs `work`, and always closes it. */
-async function withDatabase(config: Config, work: (db: Db) => Promise<void>): Promise<void> {
+export async function withDatabase(config: Config, work: (db: Db) => Promise<void>): Promise<void> {
   const { databaseFromConfig } = await import("../extensions/database.ts");
   const db = databaseFromConfig(config, { prepare: false });
   await db.start();

@@ -1,11 +1,15 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Logger } from "@repo/logger";
 import type { RequestHandler } from "express";
+import type { Principal } from "./auth.ts";
 
 /** What code deep inside a request may need without being handed `req`. */
 export interface RequestContext {
   requestId: string;
+  /** Bound to the request id, and to the user's id once the request is authenticated. */
   log: Logger;
+  /** Who sent the request, once authenticated (src/http/auth.ts). */
+  principal?: Principal;
 }
 
 export interface ContextAccessor {

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response, Router } from "express";
 import type { z } from "zod";
+import type { AuthMode } from "./auth.ts";
 import { toHttpError } from "./error-handler.ts";
 import { methodNotAllowed } from "./errors.ts";
 import { validate } from "./validate.ts";
@@ -12,7 +13,7 @@ export type Method = "get" | "post" | "put" | "patch" | "delete";
 
 /** Error statuses an operation may declare on top of the ones its shape implies (see `statusesOf`). */
 export type ProblemStatus = 401 | 403 | 404 | 409 | 422 | 503;
-type SuccessStatus = 200 | 201 | 202 | 204;
+type SuccessStatus = 200 | 201 | 202 | 204 | 303;
 
 export interface RequestSchemas {
   params?: z.ZodType;
@@ -55,6 +56,11 @@ interface OperationFields<R extends RequestSchemas, Rs> {
   responses: Rs;
   /** The errors this operation answers beyond what its shape implies, e.g. 404, 409, 503. */
   problems?: ProblemStatus[];
+  /**
+   * Who may call it: "user" (signed in), "admin", or "optional" (public, with the caller known
+   * when credentials come); absent, public. One line protects a route: `auth: "user"`.
+   */
+  auth?: AuthMode;
   /** Served, but not part of the API document: HTML pages. */
   hidden?: boolean;
   /**
@@ -119,6 +125,8 @@ export interface WingPolicy {
   bodyParsers: RequestHandler[];
   /** APP_ENV=test: every reply is checked against its declared schema, every error status against the declared ones. */
   strict: boolean;
+  /** The authenticator an operation with `auth` runs before anything else (src/http/auth.ts). */
+  authenticate: (mode: AuthMode) => RequestHandler;
 }
 
 /** An operation where it is served: what the document, the route list and the metrics read. */
@@ -150,6 +158,7 @@ export function mountRoutes(router: Router, modules: RouteModule[], policy: Wing
       for (const operation of operations) {
         const statuses = statusesOf(operation, policy.limited);
         const chain: (RequestHandler | ErrorRequestHandler)[] = [
+          ...(operation.auth ? [policy.authenticate(operation.auth)] : []),
           ...(operation.request?.body ? policy.bodyParsers : []),
           handle(operation, policy.strict),
         ];
@@ -172,14 +181,17 @@ export function mountRoutes(router: Router, modules: RouteModule[], policy: Wing
 
 /**
  * Every status an operation can answer: its replies, what it declares, and what its shape
- * implies — 400 for validated input, 413 and 415 for a body, 405 for other methods on its path,
- * 429 behind the rate limiter, 500 always.
+ * implies — 400 for validated input, 413 and 415 for a body, 401 with `auth`, 403 for an admin's
+ * operation or a write a session cookie may authenticate (a cross-site one is refused), 405 for
+ * other methods on its path, 429 behind the rate limiter, 500 always.
  */
 function statusesOf(operation: Operation, limited: boolean): number[] {
-  const { request = {} } = operation;
+  const { request = {}, auth } = operation;
   const statuses = [
     ...Object.keys(operation.responses).map(Number),
     ...(operation.problems ?? []),
+    ...(auth ? [401] : []),
+    ...(auth === "admin" || (auth && operation.method !== "get") ? [403] : []),
     ...(request.params || request.query || request.body ? [400] : []),
     ...(request.body ? [413, 415] : []),
     405,

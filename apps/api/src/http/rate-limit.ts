@@ -71,13 +71,13 @@ export function rateLimiter({ max, windowMs, store, logger }: RateLimitOptions):
  * first use, after the service started (its Lua scripts are loaded then), and made again after
  * a failed attempt: rate-limit-redis keeps a failed script load forever.
  */
-export function sharedStore(sendCommand: (args: string[]) => Promise<unknown>): Store {
+export function sharedStore(sendCommand: (args: string[]) => Promise<unknown>, prefix = "rl:"): Store {
   let options: Options | undefined;
   let ready: Promise<Store> | undefined;
   const store = () => {
     ready ??= (async () => {
       const { RedisStore } = await import("rate-limit-redis");
-      const redis = new RedisStore({ sendCommand: (...args: string[]) => sendCommand(args) as never, prefix: "rl:" });
+      const redis = new RedisStore({ sendCommand: (...args: string[]) => sendCommand(args) as never, prefix });
       if (!options) throw new Error("the rate limiter did not initialise its store");
       await redis.init(options);
       return redis;
@@ -89,7 +89,7 @@ export function sharedStore(sendCommand: (args: string[]) => Promise<unknown>): 
   };
   return {
     localKeys: false,
-    prefix: "rl:",
+    prefix,
     init: (given: Options) => {
       options = given;
     },

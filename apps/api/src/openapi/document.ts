@@ -37,8 +37,13 @@ const RATE_LIMITED_HEADERS = { "Retry-After": headerText("Seconds until the wind
 /** What each error status means here, for the problem responses of the document. */
 const PROBLEMS: Record<number, { description: string; headers?: Record<string, z.ZodType> }> = {
   400: { description: "Malformed JSON, a malformed URL or invalid input (`errors` lists every invalid value)" },
-  401: { description: "Not authenticated" },
-  403: { description: "Not allowed" },
+  401: {
+    description: "Not signed in, or the session is invalid, expired or signed out",
+    headers: { "WWW-Authenticate": headerText('`Bearer realm="api"`, with `error="invalid_token"` for a bad token') },
+  },
+  403: {
+    description: "Signed in, but not allowed: another user's account, an admin's operation, or a cross-site write",
+  },
   404: { description: "No such resource" },
   405: {
     description: "The method is not allowed on this path",
@@ -92,8 +97,7 @@ function operationObject(
     summary: operation.summary,
     ...(operation.description ? { description: operation.description } : {}),
     ...(mounted.tag ? { tags: [mounted.tag.name] } : {}),
-    // Public: no credentials needed.
-    security: [],
+    security: securityOf(operation.auth),
     ...(request.params || request.query
       ? {
           requestParams: {
@@ -109,8 +113,17 @@ function operationObject(
   };
 }
 
+const SIGNED_IN = [{ bearerAuth: [] }, { sessionCookie: [] }];
+/** A session token as a bearer token or in the session cookie; `{}`: none needed. */
+const securityOf = (auth: MountedOperation["operation"]["auth"]) =>
+  auth === undefined ? [] : auth === "optional" ? [{}, ...SIGNED_IN] : SIGNED_IN;
+
 /** The OpenAPI 3.1 document of every mounted operation that is not hidden. */
-export function buildOpenApiDocument(mounted: MountedOperation[], info: DocumentInfo): OpenApiDocument {
+export function buildOpenApiDocument(
+  mounted: MountedOperation[],
+  info: DocumentInfo,
+  { cookieName }: { cookieName: string },
+): OpenApiDocument {
   const documented = mounted.filter(({ operation }) => !operation.hidden);
   // A registered response is referenced, not repeated: one object per status for the whole document.
   const problems = new Map<number, ZodOpenApiResponseObject>();
@@ -132,6 +145,21 @@ export function buildOpenApiDocument(mounted: MountedOperation[], info: Document
       servers: [{ url: "/", description: "The server that serves this document" }],
       tags,
       paths,
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: "http",
+            scheme: "bearer",
+            description: "The `token` of POST /api/v1/sessions: `Authorization: Bearer <token>`",
+          },
+          sessionCookie: {
+            type: "apiKey",
+            in: "cookie",
+            name: cookieName,
+            description: "The same token in the HttpOnly cookie POST /api/v1/sessions sets, for browsers",
+          },
+        },
+      },
     },
     {
       // Handlers return Dates; JSON carries them as ISO 8601 strings.

@@ -1,3 +1,4 @@
+import type { Passwords, SessionCookie, SessionLifetime } from "@repo/auth";
 import type { Profile } from "@repo/config";
 import type { PrismaClient } from "@repo/db";
 import type { ExtensionRegistry } from "@repo/extensions";
@@ -8,6 +9,8 @@ import type { OpenApiDocument } from "../openapi/document.ts";
 import { documentRoutes, referenceRoutes } from "./docs/routes.ts";
 import { examplesRoutes } from "./examples/routes.ts";
 import { pagesRoutes } from "./pages/routes.ts";
+import { sessionsRoutes } from "./sessions/routes.ts";
+import type { SessionsService } from "./sessions/service.ts";
 import { systemRoutes } from "./system/routes.ts";
 import { usersRoutes } from "./users/routes.ts";
 
@@ -22,6 +25,14 @@ export interface RouteDeps {
   document: () => OpenApiDocument;
   /** Serve the interactive API reference (API_DOCS). */
   apiDocs: boolean;
+  passwords: Passwords;
+  sessions: SessionsService;
+  /** Revokes every session of a user but `keep`. */
+  revokeSessions(userId: number, keep?: string): Promise<void>;
+  cookie: SessionCookie;
+  lifetime: SessionLifetime;
+  /** Origins trusted besides this site's own (CORS_ORIGINS): their cookie-authenticated writes are not CSRF. */
+  trustedOrigins: readonly string[];
 }
 
 type Routes = (deps: RouteDeps) => RouteModule;
@@ -33,6 +44,7 @@ export const ROUTES: Record<"probes" | "api" | "pages", Routes[]> = {
   /** Under API_BASE, behind the rate limiter. */
   api: [
     documentRoutes,
+    sessionsRoutes,
     usersRoutes,
     // gen:routes — `pnpm gen route <name>` adds new route modules above this line.
   ],

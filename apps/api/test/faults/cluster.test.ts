@@ -8,6 +8,7 @@ import {
   migrate,
   type Postgres,
   type ServerProcess,
+  signInAdmin,
   sleep,
   startPostgres,
   startServer,
@@ -35,7 +36,7 @@ const listeningPids = (server: ServerProcess) =>
  */
 const LOOPS = 4;
 const CLIENT_TIMEOUT_MS = 3000;
-function traffic(server: ServerProcess) {
+function traffic(server: ServerProcess & { admin: Record<string, string> }) {
   const results: { at: number; status: number | string }[] = [];
   let running = true;
   const loop = async () => {
@@ -43,6 +44,7 @@ function traffic(server: ServerProcess) {
       const at = performance.now();
       const status = await call(server.url, "GET", "/api/v1/users?limit=5", undefined, {
         timeoutMs: CLIENT_TIMEOUT_MS,
+        headers: server.admin,
       }).then(
         (reply) => reply.status,
         (error: Error) => error.message,
@@ -67,7 +69,7 @@ async function startCluster(preload?: string) {
     { WEB_CONCURRENCY: "2", DATABASE_URL: postgres.url, RATE_LIMIT_MAX: "0", SHUTDOWN_TIMEOUT_MS: "3000" },
     { listening: 2, ...(preload ? { preload } : {}) },
   );
-  return server;
+  return Object.assign(server, { admin: await signInAdmin(server.url, { DATABASE_URL: postgres.url }) });
 }
 
 async function replacedAndServing(server: ServerProcess, deadPid: number, load: ReturnType<typeof traffic>) {

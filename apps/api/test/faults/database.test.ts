@@ -7,6 +7,7 @@ import {
   migrate,
   type Postgres,
   type Reply,
+  signInAdmin,
   sleep,
   startPostgres,
   startServer,
@@ -52,6 +53,7 @@ describe.runIf(HAS_POSTGRES)("PostgreSQL outage under load", () => {
         RATE_LIMIT_MAX: "0",
       });
       const pid = server.child.pid;
+      const admin = await signInAdmin(server.url, { DATABASE_URL: postgres.url });
 
       // Load: 4 writers/readers and two pollers (health, ready), until told to stop.
       const outcomes: Outcome[] = [];
@@ -65,8 +67,8 @@ describe.runIf(HAS_POSTGRES)("PostgreSQL outage under load", () => {
           const at = performance.now();
           try {
             const reply = write
-              ? await call(server.url, "POST", "/api/v1/users", { email, name: `W ${n}` })
-              : await call(server.url, "GET", "/api/v1/users?limit=10");
+              ? await call(server.url, "POST", "/api/v1/users", { email, name: `W ${n}` }, { headers: admin })
+              : await call(server.url, "GET", "/api/v1/users?limit=10", undefined, { headers: admin });
             outcomes.push({ kind: write ? "write" : "read", reply, at, ...(write ? { email } : {}) });
           } catch (error) {
             outcomes.push({ kind: write ? "write" : "read", error: (error as Error).message, at });
@@ -145,14 +147,17 @@ describe.runIf(HAS_POSTGRES)("PostgreSQL outage under load", () => {
       const acknowledged = outcomes.filter((o) => o.kind === "write" && o.reply?.status === 201);
       for (const o of acknowledged) {
         const { id, email } = (o.reply?.body ?? {}) as { id: number; email: string };
-        const read = await call(server.url, "GET", `/api/v1/users/${id}`);
+        const read = await call(server.url, "GET", `/api/v1/users/${id}`, undefined, { headers: admin });
         expect(read.status, email).toBe(200);
         expect((read.body as { email: string }).email).toBe(o.email);
       }
       const stored = new Set<number>();
       for (let cursor = 0; ; ) {
-        const page = (await call(server.url, "GET", `/api/v1/users?limit=100${cursor ? `&cursor=${cursor}` : ""}`))
-          .body as { data: { id: number }[]; nextCursor: number | null };
+        const page = (
+          await call(server.url, "GET", `/api/v1/users?limit=100${cursor ? `&cursor=${cursor}` : ""}`, undefined, {
+            headers: admin,
+          })
+        ).body as { data: { id: number }[]; nextCursor: number | null };
         for (const user of page.data) stored.add(user.id);
         if (page.nextCursor === null) break;
         cursor = page.nextCursor;

@@ -112,6 +112,33 @@ export async function migrate(databaseUrl: string) {
   });
 }
 
+/**
+ * An admin in the database `env` names (made by `pnpm cli users create-admin --password-stdin`, as
+ * an operator would), signed in on the server at `url`: the headers to send as that admin.
+ */
+export async function signInAdmin(url: string, env: Record<string, string>): Promise<Record<string, string>> {
+  const email = `admin-${Math.random().toString(36).slice(2)}@faults.test`;
+  const password = "the fault tests' admin password";
+  const child = spawn(
+    process.execPath,
+    ["--conditions=@repo/source", "src/cli.ts", "users", "create-admin", email, "--password-stdin"],
+    { cwd: API_DIR, env: { PATH: process.env.PATH ?? "", APP_ENV: "test", ...env }, stdio: ["pipe", "pipe", "pipe"] },
+  );
+  let output = "";
+  child.stdout?.on("data", (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on("data", (chunk) => {
+    output += chunk;
+  });
+  child.stdin?.end(password);
+  const code = await new Promise<number | null>((resolve) => child.once("exit", (exitCode) => resolve(exitCode)));
+  if (code !== 0) throw new Error(`users create-admin exited ${code}:\n${output}`);
+  const signedIn = await call(url, "POST", "/api/v1/sessions", { email, password });
+  if (signedIn.status !== 201) throw new Error(`admin sign-in: ${signedIn.status} ${JSON.stringify(signedIn.body)}`);
+  return { authorization: `Bearer ${(signedIn.body as { token: string }).token}` };
+}
+
 // ---- the server process ---------------------------------------------------------------------------
 
 export type LogLine = Record<string, unknown> & { msg?: string; pid?: number; level?: number };
