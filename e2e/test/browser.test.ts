@@ -1,0 +1,83 @@
+// A real browser (the system's Chromium, driven by playwright-core: no browser download) against
+// the real API server in the development profile (contract/test/global-setup.ts starts it on a
+// PGlite folder of its own). Every request to anything but that loopback server is aborted, so
+// the pages must work with no network.
+import { existsSync } from "node:fs";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    apiUrl: string;
+  }
+}
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const HAS_CHROMIUM = existsSync(CHROMIUM);
+if (!HAS_CHROMIUM)
+  console.warn(`SKIPPED browser tests: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+
+describe.skipIf(!HAS_CHROMIUM)("in a real browser", () => {
+  let browser: Browser;
+  const url = () => inject("apiUrl");
+
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+  });
+  afterAll(() => browser?.close());
+
+  /** A fresh browser context (no cookies) whose requests off the API server are aborted and recorded. */
+  async function page(): Promise<{ page: Page; offsite: string[]; failures: string[] }> {
+    const context = await browser.newContext();
+    const offsite: string[] = [];
+    const failures: string[] = [];
+    await context.route("**/*", (route) => {
+      if (route.request().url().startsWith(url())) return route.continue();
+      offsite.push(route.request().url());
+      return route.abort();
+    });
+    const opened = await context.newPage();
+    opened.on("pageerror", (error) => failures.push(`page error: ${error.message}`));
+    opened.on("console", (message) => {
+      if (message.type() === "error") failures.push(`console: ${message.text()}`);
+    });
+    return { page: opened, offsite, failures };
+  }
+
+  it("signs in through the landing page's form, shows who is signed in, and signs out", async () => {
+    const { page: home, offsite } = await page();
+    await home.goto(`${url()}/`);
+    await home.getByLabel("Email").fill("admin@example.com");
+    await home.getByLabel("Password").fill("not the password");
+    await home.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => home.locator(".error").textContent()).toContain("The email or the password is wrong");
+
+    await home.getByLabel("Password").fill("admin-dev-password");
+    await home.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => home.locator(".signed-in").textContent()).toContain("admin@example.com");
+    const [cookie] = await home.context().cookies();
+    expect(cookie).toMatchObject({ name: "session", httpOnly: true, sameSite: "Lax" });
+    // The cookie is the credential for the API too.
+    const me = (await home.evaluate(async () => (await fetch("/api/v1/sessions/current")).json())) as {
+      user: { email: string };
+    };
+    expect(me.user.email).toBe("admin@example.com");
+
+    await home.getByRole("button", { name: "Sign out" }).click();
+    await expect.poll(() => home.getByRole("button", { name: "Sign in" }).count()).toBe(1);
+    expect(await home.context().cookies()).toEqual([]);
+    expect(offsite).toEqual([]);
+  });
+});
