@@ -7,7 +7,7 @@ import {
   postgresAdapterFactory,
 } from "./adapters.ts";
 import { OMIT, PrismaClient } from "./client.ts";
-import { DatabaseClosedError } from "./errors.ts";
+import { DatabaseClosedError, markDriverErrors } from "./errors.ts";
 import { migrateDeploy } from "./migrations.ts";
 import { seedIfEmpty } from "./seed.ts";
 
@@ -122,7 +122,7 @@ function postgresDb(options: DbOptions & { url: string }): Db {
 }
 
 function prismaClient(adapter: AdapterFactory, { errorFormat = "minimal" }: DbOptions): PrismaClient {
-  return new PrismaClient({ adapter, errorFormat, omit: OMIT });
+  return new PrismaClient({ adapter: markDriverErrors(adapter), errorFormat, omit: OMIT });
 }
 
 async function prepare(options: DbOptions, client: PrismaClient, migrations: AdapterFactory) {

@@ -20,6 +20,47 @@ export class DatabaseClosedError extends Error {
   override name = "DatabaseClosedError";
 }
 
+/** Set on every error that comes out of the client's driver adapter (markDriverErrors). */
+const FROM_DRIVER = Symbol.for("@repo/db: raised by the database driver");
+
+/**
+ * The adapter factory, its adapters and their transactions, with every error they throw marked
+ * as the database's. Prisma passes some driver errors through untouched (a pg socket's
+ * "Connection terminated unexpectedly" while PostgreSQL stops, PGlite's "PGlite is closed"):
+ * marked, they are told apart from the app's own errors of the same words.
+ */
+export function markDriverErrors<T extends object>(target: T): T {
+  const mark = (error: unknown) => {
+    if (error instanceof Error && !Object.hasOwn(error, FROM_DRIVER)) {
+      Object.defineProperty(error, FROM_DRIVER, { value: true });
+    }
+    return error;
+  };
+  // What connect() and startTransaction() resolve to is marked the same way.
+  const deeper = (value: unknown) =>
+    value !== null && typeof value === "object" && typeof (value as { queryRaw?: unknown }).queryRaw === "function"
+      ? markDriverErrors(value)
+      : value;
+  return new Proxy(target, {
+    get(object, property, receiver) {
+      const value = Reflect.get(object, property, receiver);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        try {
+          const result = value.apply(object, args);
+          return result instanceof Promise
+            ? result.then(deeper, (error: unknown) => {
+                throw mark(error);
+              })
+            : result;
+        } catch (error) {
+          throw mark(error);
+        }
+      };
+    },
+  });
+}
+
 /**
  * Whether an error was raised by the database client (Prisma or its driver adapter) rather than
  * by the app's own code: only those are classified when an error reaches the app's error handler.
@@ -32,8 +73,7 @@ export function isDbError(error: unknown): boolean {
     error instanceof Prisma.PrismaClientRustPanicError ||
     error instanceof DriverAdapterError ||
     error instanceof DatabaseClosedError ||
-    // PGlite's own error, which Prisma passes through as it is.
-    (error instanceof Error && error.message === "PGlite is closed")
+    (error instanceof Error && Object.hasOwn(error, FROM_DRIVER))
   );
 }
 
