@@ -80,4 +80,22 @@ describe.skipIf(!HAS_CHROMIUM)("in a real browser", () => {
     expect(await home.context().cookies()).toEqual([]);
     expect(offsite).toEqual([]);
   });
+
+  it("renders the API reference (Scalar, served by the app) with every operation and no request off the server", async () => {
+    const { page: reference, offsite, failures } = await page();
+    const violations: string[] = [];
+    reference.on("console", (message) => {
+      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+    });
+    await reference.goto(`${url()}/api/docs`);
+    // The operations, by the summaries the document gives them; a tag's group opens on a click.
+    const shown = (text: string) => reference.getByText(text, { exact: true }).first().isVisible();
+    await expect.poll(() => shown("Liveness"), { timeout: 20_000 }).toBe(true);
+    for (const tag of ["sessions", "users", "examples"]) expect(await shown(tag), tag).toBe(true);
+    await reference.getByText("users", { exact: true }).first().click();
+    await expect.poll(() => shown("List users, a page at a time")).toBe(true);
+    expect(offsite).toEqual([]);
+    expect(violations).toEqual([]);
+    expect(failures).toEqual([]);
+  });
 });
