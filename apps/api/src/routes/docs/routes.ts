@@ -1,5 +1,5 @@
-import { createRequire } from "node:module";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { defineRoutes, op, type RouteModule } from "../../http/operation.ts";
 import type { OpenApiDocument } from "../../openapi/document.ts";
@@ -35,7 +35,7 @@ export function documentRoutes({ document }: { document: () => OpenApiDocument }
 
 /** Scalar's self-contained browser bundle (@scalar/api-reference, pinned in the catalog). */
 const SCALAR_BUNDLE = path.join(
-  path.dirname(createRequire(import.meta.url).resolve("@scalar/api-reference")),
+  path.dirname(fileURLToPath(import.meta.resolve("@scalar/api-reference"))),
   "browser/standalone.js",
 );
 
