@@ -6,6 +6,11 @@ import { existsSync } from "node:fs";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
+/** The one browser global a test reads (the workspace compiles without the DOM library). */
+interface BrowserWindow {
+  getComputedStyle(element: unknown): { color: string };
+}
+
 declare module "vitest" {
   export interface ProvidedContext {
     apiUrl: string;
@@ -97,5 +102,33 @@ describe.skipIf(!HAS_CHROMIUM)("in a real browser", () => {
     expect(offsite).toEqual([]);
     expect(violations).toEqual([]);
     expect(failures).toEqual([]);
+  });
+
+  it("shows the landing page as designed: styled, with its favicon, links and facts, and nothing broken", async () => {
+    const { page: home, offsite, failures } = await page();
+    const favicon = home.waitForResponse((response) => response.url().endsWith("/static/favicon.svg"));
+    await home.goto(`${url()}/`);
+    expect((await favicon).status()).toBe(200);
+    expect(await home.title()).toBe("Express starter");
+    // --accent in apps/api/public/css/site.css: the stylesheet applied.
+    expect(
+      await home.locator("h1").evaluate((h1) => (globalThis as unknown as BrowserWindow).getComputedStyle(h1).color),
+    ).toBe("rgb(37, 99, 235)");
+    expect(await home.locator(".lead").textContent()).toMatch(
+      /version \d+\.\d+\.\d+, in the development profile, on the embedded PGlite database/,
+    );
+    for (const name of ["API reference", "OpenAPI document", "Health", "Readiness"]) {
+      expect(await home.getByRole("link", { name }).isVisible(), name).toBe(true);
+    }
+    const screenshot = await home.screenshot({ fullPage: true });
+    // A PNG of the whole page (its width and height are in the IHDR chunk): laid out, not blank.
+    expect(screenshot.readUInt32BE(16)).toBeGreaterThan(300);
+    expect(screenshot.readUInt32BE(20)).toBeGreaterThan(300);
+    expect(screenshot.length).toBeGreaterThan(10_000);
+    const notFound = await home.goto(`${url()}/no/such/page`);
+    expect(notFound?.status()).toBe(404);
+    expect(await home.locator("h1").textContent()).toBe("404 — Not Found");
+    expect(offsite).toEqual([]);
+    expect(failures.filter((failure) => !failure.includes("404"))).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import { createHttpLogger, type Logger } from "@repo/logger";
 import { Eta } from "eta";
 import express, { type Express, Router } from "express";
 import type { Store } from "express-rate-limit";
+import packageJson from "../package.json" with { type: "json" };
 import { createAuthenticator } from "./http/auth.ts";
 import type { RequestContextStore } from "./http/context.ts";
 import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
@@ -34,6 +35,8 @@ export interface AppDeps {
   rateLimitStore?: Store | undefined;
   /** Passwords, session tokens, the cookie, session lifetimes and sign-in throttling. */
   auth: AuthKit;
+  /** Which database serves, in words for the landing page. */
+  databaseMode: string;
 }
 
 export interface AuthKit {
@@ -55,6 +58,9 @@ const ROOT = path.resolve(import.meta.dirname, "..");
 export const PUBLIC_DIR = path.join(ROOT, "public");
 const VIEWS_DIR = path.join(ROOT, "views");
 
+/** What the landing page says the service is. */
+const SERVICE = { name: "Express starter", version: packageJson.version };
+
 const DOCUMENT_INFO = {
   title: "Express starter API",
   version: "1.0.0",
@@ -73,7 +79,17 @@ const DOCUMENT_INFO = {
  * - the pages wing at the root: the document headers (CSP), static files, the pages, the API
  *   reference and the examples.
  */
-export function createApp({ config, logger, registry, db, context, metrics, rateLimitStore, auth }: AppDeps): App {
+export function createApp({
+  config,
+  logger,
+  registry,
+  db,
+  context,
+  metrics,
+  rateLimitStore,
+  auth,
+  databaseMode,
+}: AppDeps): App {
   const app = express();
   const production = config.APP_ENV === "production";
   app.disable("x-powered-by");
@@ -108,6 +124,7 @@ export function createApp({ config, logger, registry, db, context, metrics, rate
     context,
     views: new Eta({ views: VIEWS_DIR, cache: production }),
     profile: config.APP_ENV,
+    service: { name: SERVICE.name, version: SERVICE.version, database: databaseMode },
     document: () => {
       if (!document) throw new Error("the OpenAPI document is built once every route module is mounted");
       return document;
@@ -152,6 +169,11 @@ export function createApp({ config, logger, registry, db, context, metrics, rate
   app.use(API_BASE, api);
 
   const pages = Router();
+  // Errors of the pages wing may be an HTML page for a browser (errorHandler's `page`).
+  pages.use((_req, res, next) => {
+    res.locals.pages = true;
+    next();
+  });
   pages.use(documentHeaders({ hstsMaxAge: config.HSTS_MAX_AGE }));
   pages.use("/static", express.static(PUBLIC_DIR, { index: false, redirect: false, dotfiles: "ignore", maxAge: "1h" }));
   operations.push(
@@ -166,7 +188,12 @@ export function createApp({ config, logger, registry, db, context, metrics, rate
   app.use(pages);
 
   app.use(notFoundHandler);
-  app.use(errorHandler({ exposeInternals: config.APP_ENV === "development" }));
+  app.use(
+    errorHandler({
+      exposeInternals: config.APP_ENV === "development",
+      page: (problem) => deps.views.render("error", { ...problem, title: problem.title }),
+    }),
+  );
   document = buildOpenApiDocument(operations, DOCUMENT_INFO, { cookieName: auth.cookie.name });
   return { app, operations, document };
 }

@@ -56,6 +56,7 @@ export function createService(config: Config, { logger, db, extensions = [], met
   const auth = authKit(config, shared);
   const { app, operations, document } = createApp({
     auth,
+    databaseMode: database.mode === "pglite" ? "the embedded PGlite database" : "PostgreSQL",
     config,
     logger,
     registry,

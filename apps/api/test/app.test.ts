@@ -49,6 +49,38 @@ describe("routes", () => {
     expect(res.text).toContain(`<code>${res.headers["x-request-id"]}</code>`);
   });
 
+  it("GET / names the service, its version, profile and database, and links the reference, the document and the probes", async () => {
+    const { app } = await buildTestApp();
+    const res = await request(app).get("/").expect(200);
+    expect(res.text).toContain("<h1>Express starter</h1>");
+    expect(res.text).toMatch(/version <code>\d+\.\d+\.\d+<\/code>/);
+    expect(res.text).toContain("on <strong>the embedded PGlite database</strong>");
+    for (const href of ["/api/docs", "/api/v1/openapi.json", "/api/v1/health", "/api/v1/ready"]) {
+      expect(res.text).toContain(`href="${href}"`);
+    }
+    expect(res.text).toContain('<link rel="icon" href="/static/favicon.svg"');
+    await request(app)
+      .get("/static/favicon.svg")
+      .expect(200)
+      .expect("content-type", /image\/svg\+xml/);
+  });
+
+  it("answers a browser's unknown page with an HTML 404, and everyone else (and the API) with problem+json", async () => {
+    const { app } = await buildTestApp();
+    const browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    const page = await request(app).get("/no/such/page").set("accept", browser).expect(404);
+    expect(page.type).toBe("text/html");
+    expect(page.text).toContain("404 — Not Found");
+    expect(page.text).toContain(`<code>${page.headers["x-request-id"]}</code>`);
+    expect(page.headers["content-security-policy"]).toContain("script-src 'self'");
+    for (const accept of ["*/*", "application/json", "application/problem+json"]) {
+      const res = await request(app).get("/no/such/page").set("accept", accept).expect(404);
+      expect(res.headers["content-type"], accept).toMatch(PROBLEM);
+    }
+    const api = await request(app).get("/api/v1/no-such-resource").set("accept", browser).expect(404);
+    expect(api.headers["content-type"]).toMatch(PROBLEM);
+  });
+
   it("escapes what it renders", async () => {
     const { app } = await buildTestApp();
     const res = await request(app).get("/").set("X-Request-ID", "a<b");

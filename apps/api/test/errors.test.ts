@@ -39,6 +39,24 @@ describe("500: unexpected errors", () => {
     }
   });
 
+  it("are an HTML page for a browser on the pages wing, without the message either", async () => {
+    const app = express()
+      .use(requestId)
+      .use((_req, res, next) => {
+        res.locals.pages = true;
+        next();
+      })
+      .get("/boom", () => {
+        throw new Error("connect ECONNREFUSED postgres://app:hunter2@db");
+      })
+      .use(errorHandler({ exposeInternals: false, page: (problem) => `<h1>${problem.status} ${problem.detail}</h1>` }));
+    const page = await request(app).get("/boom").set("accept", "text/html,*/*;q=0.8").expect(500);
+    expect(page.type).toBe("text/html");
+    expect(page.text).toBe("<h1>500 An unexpected error occurred</h1>");
+    const json = await request(app).get("/boom").set("accept", "application/json").expect(500);
+    expect(json.headers["content-type"]).toMatch(/problem\+json/);
+  });
+
   it("show the message and stack in development", async () => {
     const res = await request(crashingApp(true)).get("/boom").expect(500);
     expect(res.body.detail).toContain("ECONNREFUSED");

@@ -1,7 +1,7 @@
 import { classifyDbError, isDbError } from "@repo/db";
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { conflict, HttpError, notFound, serviceUnavailable } from "./errors.ts";
-import { PROBLEM_MEDIA_TYPE } from "./problem.ts";
+import { PROBLEM_MEDIA_TYPE, type Problem } from "./problem.ts";
 
 /** Unknown routes: a 404 in the one error shape. */
 export const notFoundHandler: RequestHandler = (req) => {
@@ -14,7 +14,16 @@ export const notFoundHandler: RequestHandler = (req) => {
  * status they mean; anything else is a 500 whose message and stack stay in the logs unless
  * `exposeInternals` (development).
  */
-export function errorHandler({ exposeInternals }: { exposeInternals: boolean }): ErrorRequestHandler {
+export interface ErrorHandlerOptions {
+  exposeInternals: boolean;
+  /**
+   * An HTML page for the problem, for a browser on a page of the pages wing (which sets
+   * `res.locals.pages`): a request that prefers text/html gets it; every other one, problem+json.
+   */
+  page?: (problem: Problem) => string;
+}
+
+export function errorHandler({ exposeInternals, page }: ErrorHandlerOptions): ErrorRequestHandler {
   return (error, req, res, next) => {
     if (res.headersSent) {
       next(error);
@@ -22,11 +31,13 @@ export function errorHandler({ exposeInternals }: { exposeInternals: boolean }):
     }
     const httpError = toHttpError(error, exposeInternals);
     if (httpError.status >= 500) req.log?.error({ err: error }, "request failed");
-    res
-      .status(httpError.status)
-      .set(httpError.headers)
-      .type(PROBLEM_MEDIA_TYPE)
-      .send(JSON.stringify(httpError.toProblem(req.originalUrl, String(req.id))));
+    const problem = httpError.toProblem(req.originalUrl, String(req.id));
+    res.status(httpError.status).set(httpError.headers);
+    if (page && res.locals.pages === true && req.accepts([PROBLEM_MEDIA_TYPE, "application/json", "html"]) === "html") {
+      res.type("html").send(page(problem));
+      return;
+    }
+    res.type(PROBLEM_MEDIA_TYPE).send(JSON.stringify(problem));
   };
 }
 

@@ -21,6 +21,8 @@ export interface RouteDeps {
   context: ContextAccessor;
   views: Eta;
   profile: Profile;
+  /** The service's name and version, and which database serves it, for the landing page. */
+  service: { name: string; version: string; database: string };
   /** The OpenAPI document of every module, built once they are all mounted. */
   document: () => OpenApiDocument;
   /** Serve the interactive API reference (API_DOCS). */

@@ -11,6 +11,8 @@ import type { SessionsService } from "../sessions/service.ts";
 export interface PagesDeps {
   views: Eta;
   profile: Profile;
+  service: { name: string; version: string; database: string };
+  apiDocs: boolean;
   sessions: SessionsService;
   cookie: SessionCookie;
   lifetime: SessionLifetime;
@@ -23,12 +25,20 @@ export interface PagesDeps {
  * who is signed in, and signs in and out with plain HTML forms (no script): the session cookie
  * is the credential, and a form from another site is refused (assertSameOrigin).
  */
-export function pagesRoutes({ views, profile, sessions, cookie, lifetime, trustedOrigins }: PagesDeps): RouteModule {
+export function pagesRoutes({
+  views,
+  profile,
+  service,
+  apiDocs,
+  sessions,
+  cookie,
+  lifetime,
+  trustedOrigins,
+}: PagesDeps): RouteModule {
   const render = (res: Response, status: number, page: Record<string, unknown>) => {
-    res
-      .status(status)
-      .type("html")
-      .send(views.render("index", { title: "Express starter", profile, requestId: res.req.id, ...page }));
+    const { name: title, version, database } = service;
+    const it = { title, version, database, profile, apiDocs, requestId: res.req.id, ...page };
+    res.status(status).type("html").send(views.render("index", it));
   };
   const home = { status: 303 as const, headers: { Location: "/" } };
   return defineRoutes({}, [
