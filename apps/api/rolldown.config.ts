@@ -8,14 +8,16 @@ import { defineConfig } from "rolldown";
  *
  * Left out, and loaded from node_modules as usual:
  * - the modules OpenTelemetry patches as they load (express; pg and pino through @repo/db and
- *   @repo/logger), so tracing sees them when OTEL_EXPORTER_OTLP_ENDPOINT is set, and the SDK.
+ *   @repo/logger), so tracing sees them when OTEL_EXPORTER_OTLP_ENDPOINT is set, and the SDK;
+ *   @prisma/instrumentation too, which needs its own @opentelemetry/instrumentation version;
  *   A new instrumentation in src/observability/tracing.ts needs its module listed here too;
- * - @repo/db, which finds its migrations and PGlite's WASM next to its own files.
+ * - @repo/db, which finds its migrations and PGlite's WASM next to its own files;
+ * - @node-rs/argon2, a native addon that loads its platform's binary package at run time.
  */
 export default defineConfig({
   input: { server: "dist/server.js", instrumentation: "dist/instrumentation.js" },
   platform: "node",
-  external: ["express", /^@repo\/(db|logger)$/, /^@opentelemetry\//],
+  external: ["express", /^@repo\/(db|logger)$/, /^@opentelemetry\//, "@prisma/instrumentation", /^@node-rs\//],
   output: { dir: "bundle", format: "esm", sourcemap: true, cleanDir: true },
   logLevel: "warn",
 });

@@ -11,6 +11,7 @@ import { PinoInstrumentation } from "@opentelemetry/instrumentation-pino";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchSpanProcessor, type SpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
+import { PrismaInstrumentation } from "@prisma/instrumentation";
 import { PROBES } from "../paths.ts";
 
 export interface TracingOptions {
@@ -29,7 +30,7 @@ export interface Tracing {
 
 /**
  * OpenTelemetry tracing: HTTP server and client spans, Express middleware/route spans, pg
- * queries (PostgreSQL mode), W3C trace context in and out, and `trace_id`/`span_id` on pino
+ * queries (PostgreSQL mode), Prisma's own operation and query spans, W3C trace context in and out, and `trace_id`/`span_id` on pino
  * log lines. It patches modules as they load, so it must run before the app is imported:
  * src/instrumentation.ts does it from `node --import`, and loads this file only when tracing
  * is configured, so the SDK costs nothing otherwise.
@@ -66,6 +67,9 @@ export function startTracing({ serviceName, endpoint, spanProcessors }: TracingO
       new ExpressInstrumentation(),
       new PgInstrumentation(),
       new PinoInstrumentation(),
+      // Prisma's own spans (prisma:client:operation, :serialize, :db_query...) under the HTTP span,
+      // on PGlite too, where no pg query span exists.
+      new PrismaInstrumentation(),
     ],
   });
 
