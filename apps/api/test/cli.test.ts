@@ -1,6 +1,9 @@
 import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { createDb } from "@repo/db";
 import { describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
@@ -69,6 +72,31 @@ describe("cli", () => {
     const { code, stderr } = await cli(["db", "reset"], { APP_ENV: "production", SECRET_KEY: "x".repeat(40) });
     expect(code).toBe(1);
     expect(stderr).toContain("refused in production");
+  });
+
+  it("db commands refuse a PGlite folder another process holds: exit 1, one message, no stack", async () => {
+    const parent = await mkdtemp(path.join(tmpdir(), "cli-lock-"));
+    const dataDir = path.join(parent, "pglite");
+    const holder = createDb({ dataDir, poolMax: 1, timeoutMs: 5000, lockOwner: "this test" });
+    await holder.start();
+    try {
+      for (const command of [
+        ["db", "status"],
+        ["db", "seed"],
+      ]) {
+        const { code, stdout, stderr } = await cli(command, { APP_ENV: "development", PGLITE_DATA_DIR: dataDir });
+        expect(code, command.join(" ")).toBe(1);
+        expect(stdout).toBe("");
+        expect(stderr).toMatch(
+          new RegExp(`^The embedded database ${dataDir} is in use by this test \\(pid ${process.pid}\\)`),
+        );
+        expect(stderr).toContain(`Stop this test (pid ${process.pid}) first`);
+        expect(stderr).not.toMatch(/^\s+at /m);
+      }
+    } finally {
+      await holder.stop();
+      await rm(parent, { recursive: true, force: true });
+    }
   });
 
   it("an unknown command fails with help", async () => {

@@ -1,8 +1,8 @@
 export type { AdapterFactory, PgliteDataDir } from "./adapters.ts";
-export { openPglite, pgliteAdapterFactory, postgresAdapterFactory } from "./adapters.ts";
+export { type OpenPgliteOptions, openPglite, pgliteAdapterFactory, postgresAdapterFactory } from "./adapters.ts";
 export { Prisma, PrismaClient, type User } from "./client.ts";
 export { createDb, type Db, type DbLogger, type DbOptions } from "./db.ts";
-export { classifyDbError, type DbErrorKind } from "./errors.ts";
+export { classifyDbError, DatabaseLockedError, type DataDirHolder, type DbErrorKind } from "./errors.ts";
 export {
   checkMigrations,
   createMigration,
