@@ -96,8 +96,23 @@ export interface PostgresPoolOptions {
   onPoolError?: (error: Error) => void;
 }
 
-/** A Prisma adapter factory over a bounded `pg` pool; a broken connection is dropped and replaced on next use. */
+/**
+ * A Prisma adapter factory over a bounded `pg` pool; a broken connection is dropped and replaced
+ * on next use. adapter-pg 7.10's executeScript splits a script on every ";" (a FIXME there), which
+ * cuts `$$` bodies (PL/pgSQL functions, DO blocks) apart: every adapter it hands out sends a
+ * script whole instead, as one simple query, which is what PostgreSQL (and psql) run it as.
+ */
 export function postgresAdapterFactory(options: PostgresPoolOptions): AdapterFactory {
+  const factory = pgPoolFactory(options);
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: async () => wholeScripts(await factory.connect()),
+    connectToShadowDb: async () => wholeScripts(await factory.connectToShadowDb()),
+  };
+}
+
+function pgPoolFactory(options: PostgresPoolOptions): PrismaPg {
   const statementTimeouts = options.forMigrations
     ? {}
     : { statement_timeout: options.timeoutMs, query_timeout: options.timeoutMs + 1000 };
@@ -112,6 +127,19 @@ export function postgresAdapterFactory(options: PostgresPoolOptions): AdapterFac
     // Without a listener an idle client's error (e.g. the server restarting) would crash the process.
     { onPoolError: options.onPoolError ?? (() => {}), onConnectionError: options.onPoolError ?? (() => {}) },
   );
+}
+
+function wholeScripts(adapter: Awaited<ReturnType<PrismaPg["connect"]>>): SqlDriverAdapter {
+  const pool = adapter.underlyingDriver();
+  return override(adapter, {
+    async executeScript(script: string) {
+      try {
+        await pool.query(script);
+      } catch (error) {
+        throw toDriverError(error);
+      }
+    },
+  });
 }
 
 function fixScripts(adapter: SqlDriverAdapter, db: PGlite): SqlDriverAdapter {
