@@ -2,14 +2,26 @@ import { z } from "zod";
 
 export const PROFILES = ["development", "test", "production"] as const;
 export type Profile = (typeof PROFILES)[number];
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 /** Dev/test fallback for SECRET_KEY; production refuses it (see load.ts). */
 export const DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production";
 /** The value shipped in .env.example; production refuses it too. */
 export const EXAMPLE_SECRET_KEY = "change-me-to-a-random-string-of-at-least-32-chars";
 
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+// Messages in plain words, each with its variable and the value given (see describeIssue in load.ts).
+const int = (min: number, max: number) => {
+  const error = `must be an integer from ${min} to ${max}`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+};
 const ms = int(1, 3_600_000);
+
+/** One of `values`, in any case: LOG_LEVEL=INFO is info. */
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.preprocess(
+    (value) => (typeof value === "string" ? value.trim().toLowerCase() : value),
+    z.enum(values, { error: `must be one of ${values.join(", ")}` }),
+  );
 const list = z.string().transform((value) =>
   value
     .split(",")
@@ -18,7 +30,10 @@ const list = z.string().transform((value) =>
 );
 
 const bool = z
-  .enum(["true", "false", "1", "0"], { message: 'must be "true" or "false"' })
+  .preprocess(
+    (value) => (typeof value === "string" ? value.trim().toLowerCase() : value),
+    z.enum(["true", "false", "1", "0"], { error: 'must be "true" or "false"' }),
+  )
   .transform((value) => value === "true" || value === "1");
 
 const origin = z.string().refine(
@@ -58,15 +73,18 @@ const postgresUrl = z
     message: "must be a postgres:// or postgresql:// URL",
   });
 
-/** Every setting the code reads, with its default. Keys are the environment variable names. */
+/**
+ * Every setting the code reads, with its default. Keys are the environment variable names. An
+ * empty value never reaches it: loadConfig treats it as unset, for every variable.
+ */
 export const configSchema = z
   .object({
-    APP_ENV: z.enum(PROFILES).default("development"),
+    APP_ENV: oneOf(PROFILES).default("development"),
     HOST: z.string().trim().min(1).default("127.0.0.1"),
     PORT: int(0, 65_535).default(3000),
-    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    LOG_LEVEL: oneOf(LOG_LEVELS).default("info"),
     SECRET_KEY: z.string().default(DEV_SECRET_KEY),
-    DATABASE_URL: z.preprocess((value) => (value === "" ? undefined : value), postgresUrl.optional()),
+    DATABASE_URL: postgresUrl.optional(),
     DATABASE_POOL_MAX: int(1, 1000).default(10),
     DATABASE_TIMEOUT_MS: ms.default(5000),
     PGLITE_DATA_DIR: z.string().trim().min(1).default(".data/pglite"),
@@ -93,7 +111,7 @@ export const configSchema = z
     METRICS_HOST: z.string().trim().min(1).default("127.0.0.1"),
     METRICS_PORT: int(0, 65_535).default(9464),
     /** OpenTelemetry tracing is on only when this is set (OTLP over HTTP, e.g. http://collector:4318). */
-    OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess((value) => (value === "" ? undefined : value), z.url().optional()),
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ error: "must be a URL like http://collector:4318" }).optional(),
     OTEL_SERVICE_NAME: z.string().trim().min(1).default("api"),
   })
   .refine((config) => config.HEADERS_TIMEOUT_MS <= config.REQUEST_TIMEOUT_MS, {

@@ -88,14 +88,23 @@ describe("errors", () => {
     });
     expect(error.problems).toHaveLength(4);
     expect(error.message).toMatch(/^Invalid configuration \(profile "development"\):/);
-    expect(error.message).toContain('PORT: Invalid input: expected number, received NaN (got "abc")');
-    expect(error.message).toContain('LOG_LEVEL: Invalid option: expected one of "fatal"|"error"|"warn"|"info"|');
+    expect(error.message).toContain('PORT: must be an integer from 0 to 65535 (got "abc")');
+    expect(error.message).toContain(
+      'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
+    );
     expect(error.message).toContain("CORS_ORIGINS: must be an exact origin");
     expect(error.message).toContain('TRUST_PROXY: must not be "true"');
   });
 
   it("rejects out-of-range numbers and a headers timeout above the request timeout", () => {
-    expect(loadError({ env: { PORT: "70000" }, envDir: envDir({}) }).message).toContain("PORT: Too big");
+    for (const port of ["70000", "-1", "80.5"]) {
+      expect(loadError({ env: { PORT: port }, envDir: envDir({}) }).problems).toEqual([
+        `PORT: must be an integer from 0 to 65535 (got "${port}")`,
+      ]);
+    }
+    expect(loadError({ env: { DATABASE_TIMEOUT_MS: "0" }, envDir: envDir({}) }).problems).toEqual([
+      'DATABASE_TIMEOUT_MS: must be an integer from 1 to 3600000 (got "0")',
+    ]);
     expect(
       loadError({ env: { HEADERS_TIMEOUT_MS: "40000", REQUEST_TIMEOUT_MS: "30000" }, envDir: envDir({}) }).message,
     ).toContain("HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS");
@@ -145,6 +154,40 @@ describe("values", () => {
     expect(config.TRUST_PROXY).toEqual(["loopback", "10.0.0.0/8"]);
     expect(config.DATABASE_URL).toBeUndefined();
     expect(loadConfig({ env: { TRUST_PROXY: "1" }, envDir: envDir({}) }).TRUST_PROXY).toBe(1);
+  });
+});
+
+describe("plain values", () => {
+  it("reads enums and booleans in any case", () => {
+    const config = loadConfig({
+      env: { LOG_LEVEL: "INFO", CORS_CREDENTIALS: "TRUE", API_DOCS: "False", METRICS_ENABLED: " True " },
+      envDir: envDir({}),
+    });
+    expect(config).toMatchObject({ LOG_LEVEL: "info", CORS_CREDENTIALS: true, API_DOCS: false, METRICS_ENABLED: true });
+    const production = loadConfig({ env: { APP_ENV: "Production", SECRET_KEY: STRONG_SECRET }, envDir: false });
+    expect(production.APP_ENV).toBe("production");
+    expect(production.API_DOCS).toBe(false);
+    expect(loadConfig({ env: { NODE_ENV: "TEST" }, envDir: false }).APP_ENV).toBe("test");
+    expect(loadError({ env: { CORS_CREDENTIALS: "yes please" }, envDir: false }).problems).toEqual([
+      'CORS_CREDENTIALS: must be "true" or "false" (got "yes please")',
+    ]);
+  });
+
+  it("an empty value means unset, for every variable", () => {
+    const defaults = loadConfig({ env: {}, envDir: false });
+    const keys = Object.keys(defaults) as (keyof typeof defaults)[];
+    const empty = Object.fromEntries(keys.map((key) => [key, ""]));
+    expect(loadConfig({ env: empty, envDir: false })).toEqual(defaults);
+    expect(loadConfig({ env: Object.fromEntries(keys.map((key) => [key, "  "])), envDir: false })).toEqual(defaults);
+    expect(loadConfig({ env: {}, overrides: empty, envDir: false })).toEqual(defaults);
+    // Unset, so the next layer down applies: PORT= in the environment leaves .env's PORT.
+    expect(loadConfig({ env: { PORT: "" }, envDir: envDir({ ".env": "PORT=4001\nLOG_LEVEL=\n" }) })).toMatchObject({
+      PORT: 4001,
+      LOG_LEVEL: "info",
+    });
+    expect(loadError({ env: { APP_ENV: "production", SECRET_KEY: "" }, envDir: false }).problems).toEqual([
+      "SECRET_KEY: required in production",
+    ]);
   });
 });
 
