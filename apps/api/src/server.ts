@@ -20,7 +20,7 @@ try {
   process.exit(1);
 }
 
-const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.APP_ENV === "development" });
+const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 
 if (cluster.isPrimary && config.WEB_CONCURRENCY > 1) {
   runPrimary({ workers: config.WEB_CONCURRENCY, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });

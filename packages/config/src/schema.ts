@@ -83,6 +83,8 @@ export const configSchema = z
     HOST: z.string().trim().min(1).default("127.0.0.1"),
     PORT: int(0, 65_535).default(3000),
     LOG_LEVEL: oneOf(LOG_LEVELS).default("info"),
+    /** pretty: one human line per log (development's default); json: a JSON object per line. */
+    LOG_FORMAT: oneOf(["pretty", "json"]).default("json"),
     SECRET_KEY: z.string().default(DEV_SECRET_KEY),
     DATABASE_URL: postgresUrl.optional(),
     DATABASE_POOL_MAX: int(1, 1000).default(10),
@@ -127,6 +129,7 @@ export type Config = z.infer<typeof configSchema>;
 
 /** Defaults that differ by profile; they sit below .env files and the environment. */
 export const PROFILE_DEFAULTS: Partial<Record<Profile, Partial<Record<keyof Config, string>>>> = {
+  development: { LOG_FORMAT: "pretty" },
   production: { API_DOCS: "false" },
 };
 export type ConfigInput = { [K in keyof Config]?: string };

@@ -216,6 +216,17 @@ describe("profile defaults", () => {
     expect(loadConfig({ ...production, overrides: { API_DOCS: "true" } }).API_DOCS).toBe(true);
   });
 
+  it("logs pretty in development and JSON everywhere else, unless LOG_FORMAT says otherwise", () => {
+    const format = (profile: "development" | "test" | "production", env: Record<string, string> = {}) =>
+      loadConfig({ profile, env: { SECRET_KEY: STRONG_SECRET, ...env }, envDir: false }).LOG_FORMAT;
+    expect([format("development"), format("test"), format("production")]).toEqual(["pretty", "json", "json"]);
+    expect(format("development", { LOG_FORMAT: "JSON" })).toBe("json");
+    expect(format("production", { LOG_FORMAT: "pretty" })).toBe("pretty");
+    expect(loadError({ env: { LOG_FORMAT: "text" }, envDir: false }).problems).toEqual([
+      'LOG_FORMAT: must be one of pretty, json (got "text")',
+    ]);
+  });
+
   it("keeps metrics and tracing off by default, metrics on loopback", () => {
     const config = loadConfig({ profile: "development", env: {}, envDir: false });
     expect(config).toMatchObject({ METRICS_ENABLED: false, METRICS_HOST: "127.0.0.1", METRICS_PORT: 9464 });

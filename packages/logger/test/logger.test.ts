@@ -1,6 +1,9 @@
+import { execFile } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { Writable } from "node:stream";
+import { promisify, stripVTControlCharacters } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { createHttpLogger, createLogger } from "../src/index.ts";
 
@@ -33,6 +36,67 @@ describe("createLogger", () => {
     const text = JSON.stringify(lines);
     for (const secret of ["p1", "p2", "t1", "t2", "k1"]) expect(text).not.toContain(`"${secret}"`);
     expect(lines[0]?.password).toBe("[redacted]");
+  });
+});
+
+/** The text written to a stream. */
+function captureText() {
+  const chunks: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, callback) {
+      chunks.push(String(chunk));
+      callback();
+    },
+  });
+  return { text: () => chunks.join(""), destination };
+}
+
+describe('createLogger({ format: "pretty" })', () => {
+  let close: (() => void) | undefined;
+  afterEach(() => close?.());
+
+  it("writes one line per request: method, path, status, time and request id", async () => {
+    const { text, destination } = captureText();
+    const httpLogger = createHttpLogger({
+      logger: createLogger({ level: "info", format: "pretty", destination }),
+      requestId: (req) => String(req.headers["x-request-id"]),
+    });
+    const server = createServer((req, res) => {
+      httpLogger(req, res);
+      req.log.info({ user: 7 }, "inside");
+      res.statusCode = req.url === "/missing" ? 404 : 201;
+      res.end("ok");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    close = () => server.close();
+    const { port } = server.address() as AddressInfo;
+    await fetch(`http://127.0.0.1:${port}/users?limit=2`, { headers: { "x-request-id": "req-42" } });
+    await fetch(`http://127.0.0.1:${port}/missing`, { headers: { "x-request-id": "req-43" } });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const lines = stripVTControlCharacters(text()).trimEnd().split("\n");
+    const access = lines.filter((line) => line.includes(" ms "));
+    expect(access).toEqual([
+      expect.stringMatching(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: GET \/users\?limit=2 201 \d+ ms req-42$/),
+      expect.stringMatching(/^\[\d\d:\d\d:\d\d\.\d{3}\] WARN: GET \/missing 404 \d+ ms req-43$/),
+    ]);
+    // Other lines stay as pino-pretty prints them, fields included.
+    expect(text()).toContain("inside");
+    expect(text()).toMatch(/user: 7/);
+    expect(text()).not.toContain('"level"');
+  });
+
+  it("is pretty when stdout is not a terminal (an IDE console, | tee)", async () => {
+    const script = [
+      `import { createLogger } from ${JSON.stringify(path.join(import.meta.dirname, "../src/index.ts"))};`,
+      `const logger = createLogger({ level: "info", format: "pretty" });`,
+      `logger.info({ user: 7 }, "hello");`,
+      `logger.flush();`,
+    ].join("\n");
+    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], {
+      env: { PATH: process.env.PATH ?? "" },
+    });
+    expect(stdout).toMatch(/INFO: hello/);
+    expect(stdout).not.toContain('"msg"');
   });
 });
 
