@@ -42,6 +42,10 @@ describe("cli", () => {
     expect(shown.DATABASE_URL).toBe("postgres://app:***@127.0.0.1:5432/app");
     expect(stdout).not.toContain(secret);
     expect(stdout).not.toContain("hunter2");
+    // node-postgres also takes the password as a query parameter.
+    const query = await cli(["show-config"], { DATABASE_URL: "postgres://app@h/db?password=hunter2" });
+    expect(JSON.parse(query.stdout).DATABASE_URL).toBe("postgres://app@h/db?password=***");
+    expect(query.stdout).not.toContain("hunter2");
   });
 
   it("show-config exits 1 with one message naming every bad variable", async () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, redactConfig } from "../src/index.ts";
+import { ConfigError, loadConfig, redactConfig, redactUrlPassword } from "../src/index.ts";
 
 const STRONG_SECRET = "s".repeat(40);
 
@@ -204,6 +204,21 @@ describe("redactConfig", () => {
       SECRET_KEY: "[redacted]",
       DATABASE_URL: "postgres://app:***@127.0.0.1:5432/app",
     });
+  });
+});
+
+describe("redactUrlPassword", () => {
+  it("hides the password of the user info and of password / sslpassword query parameters", () => {
+    expect(redactUrlPassword("postgres://app:hunter2@db:5432/app")).toBe("postgres://app:***@db:5432/app");
+    expect(redactUrlPassword("postgres://app@db/app?password=hunter2&sslmode=require")).toBe(
+      "postgres://app@db/app?password=***&sslmode=require",
+    );
+    expect(redactUrlPassword("postgres://app@db/app?sslmode=verify-full&sslpassword=hunter2&PassWord=x")).toBe(
+      "postgres://app@db/app?sslmode=verify-full&sslpassword=***&PassWord=***",
+    );
+    expect(redactUrlPassword("postgres://app@db/app?application_name=api")).toBe(
+      "postgres://app@db/app?application_name=api",
+    );
   });
 });
 

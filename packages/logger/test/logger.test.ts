@@ -134,6 +134,50 @@ describe("createHttpLogger", () => {
     expect(JSON.stringify(lines)).not.toContain("session=abc");
   });
 
+  it("redacts the values of secret-looking query parameters in the logged URL", async () => {
+    const { lines, destination } = capture();
+    const httpLogger = createHttpLogger({ logger: createLogger({ level: "info", destination }), requestId: () => "r" });
+    const server = createServer((req, res) => {
+      httpLogger(req, res);
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    close = () => server.close();
+    const { port } = server.address() as AddressInfo;
+    const query = [
+      "token=t1",
+      "page=2",
+      "api_key=k1",
+      "Access_Token=t2",
+      "X-Amz-Signature=s1",
+      "code=c1",
+      "apiKey=k2",
+      "client_secret=s2",
+      "PASSWORD=p1",
+      "sessionId=s3",
+      "auth=a1",
+      "api%5Fkey=k3",
+      "q=monkey+keys",
+      "sort=name",
+    ].join("&");
+    for (const url of [`/search?${query}`, "/plain", "/empty?", "/flag?token"]) {
+      await fetch(`http://127.0.0.1:${port}${url}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const urls = lines.map((line) => (line.req as { url: string }).url);
+    expect(urls).toEqual([
+      "/search?token=[redacted]&page=2&api_key=[redacted]&Access_Token=[redacted]&X-Amz-Signature=[redacted]" +
+        "&code=[redacted]&apiKey=[redacted]&client_secret=[redacted]&PASSWORD=[redacted]&sessionId=[redacted]" +
+        "&auth=[redacted]&api%5Fkey=[redacted]&q=monkey+keys&sort=name",
+      "/plain",
+      "/empty?",
+      "/flag?token",
+    ]);
+    for (const secret of ["t1", "t2", "k1", "k2", "k3", "s1", "s2", "s3", "c1", "p1", "a1"]) {
+      expect(JSON.stringify(lines)).not.toContain(`=${secret}`);
+    }
+  });
+
   it("logs 4xx at warn, 5xx at error, and a request the client abandoned as aborted", async () => {
     const { lines, destination } = capture();
     const httpLogger = createHttpLogger({ logger: createLogger({ level: "info", destination }), requestId: () => "r" });
