@@ -66,11 +66,13 @@ describe("cli", () => {
     );
   });
 
+  // Boots PGlite and compiles the WASM schema engine in a CLI process: 6 s alone, 27 s with the
+  // whole suite on a loaded machine, so the 30 s default was a coin toss there.
   it("db check passes on the committed schema and migrations", async () => {
     const { code, stdout } = await cli(["db", "check"]);
     expect(code).toBe(0);
     expect(stdout).toContain("agree");
-  });
+  }, 120_000);
 
   it("db reset is refused in production", async () => {
     const { code, stderr } = await cli(["db", "reset"], { APP_ENV: "production", SECRET_KEY: "x".repeat(40) });
