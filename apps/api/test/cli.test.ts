@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { createDb } from "@repo/db";
+import { lockDataDir } from "@repo/db/testing";
 import { describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
@@ -80,12 +80,11 @@ describe("cli", () => {
     expect(stderr).toContain("refused in production");
   });
 
-  // Boots an on-disk PGlite here and runs a CLI process: slow on a loaded machine.
   it("db commands refuse a PGlite folder another process holds: exit 1, one message, no stack", async () => {
     const parent = await mkdtemp(path.join(tmpdir(), "cli-lock-"));
     const dataDir = path.join(parent, "pglite");
-    const holder = createDb({ dataDir, poolMax: 1, timeoutMs: 5000, lockOwner: "this test" });
-    await holder.start();
+    // This process holds the folder's lock (as pnpm dev would), without booting a PGlite.
+    const release = await lockDataDir(dataDir, { owner: "this test", onCompromised: () => {} });
     try {
       const { code, stdout, stderr } = await cli(["db", "status"], {
         APP_ENV: "development",
@@ -99,10 +98,10 @@ describe("cli", () => {
       expect(stderr).toContain(`Stop this test (pid ${process.pid}) first`);
       expect(stderr).not.toMatch(/^\s+at /m);
     } finally {
-      await holder.stop();
+      await release();
       await rm(parent, { recursive: true, force: true });
     }
-  }, 120_000);
+  });
 
   it("an unknown command fails with help", async () => {
     const { code, stderr } = await cli(["nope"]);
