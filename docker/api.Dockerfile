@@ -12,17 +12,18 @@
 #                 packages/db generates its Prisma client), then the api and every workspace
 #                 package it depends on are built in dependency order (tsc -> dist/)
 #   prod-deps     `pnpm deploy --prod`: the api with production dependencies only, workspace
-#                 packages copied in (their package.json "files": dist, prisma), then pruned
+#                 packages copied in (their package.json "files": dist, prisma), then pruned to
+#                 the packages the bundles load (docker/prune-runtime-deps.mjs) and trimmed
 #   rootfs        minimal root filesystem: the node binary + the shared libraries it links
 #                 against + passwd/group for the "node" user (uid 1000)
 #   runtime-node  the app on node:24-bookworm-slim (what issue #4 literally asks for);
-#                 has a shell, npm, corepack and yarn: 235 MB measured, see docs/deployment.md
+#                 has a shell, npm, corepack and yarn: 269 MB measured, see docs/deployment.md
 #   runtime       DEFAULT. The same app on the rootfs stage (FROM scratch): no shell, no
 #                 package manager, no apt/dpkg/perl. Deviation from "runtime on
 #                 node:24-bookworm-slim", on purpose: that base alone is ~225 MB (node binary
 #                 127 MB + Debian 74 MB + npm/corepack/yarn/headers ~30 MB), so the 200 MB
-#                 target is out of reach with it (runtime: 142 MB measured without
-#                 @repo/db, ~180 MB expected with it). Same node binary, glibc and uid.
+#                 target is out of reach with it (runtime: 176 MB measured, see
+#                 docs/deployment.md). Same node binary, glibc and uid.
 #
 # Written for Docker 20.10 / BuildKit 0.8 as well as current engines: no "# syntax=" line,
 # no COPY --link, no heredocs. Builds need network access in RUN steps (compose.host.yaml
@@ -67,7 +68,7 @@ RUN pnpm install --offline --frozen-lockfile --store-dir "$PNPM_STORE_DIR"
 # rather than turbo here: turbo's strict env mode would hide this stage's PNPM_CONFIG_*
 # from the child pnpm processes, and its cache would only live inside this layer anyway.
 RUN pnpm --filter "@repo/api..." run build \
- && test -f apps/api/bundle/server.js && test -f apps/api/dist/cli.js && test -f apps/api/dist/paths.js
+ && test -f apps/api/bundle/server.js && test -f apps/api/bundle/cli.js && test -f apps/api/bundle/paths.js
 
 # ----------------------------------------------------------------------- prod-deps ---
 FROM build AS prod-deps
@@ -78,6 +79,13 @@ FROM build AS prod-deps
 # Workspace packages are copied in by their package.json "files" (dist, prisma).
 RUN pnpm --filter @repo/api deploy --prod --prefer-offline --ignore-scripts \
         --store-dir "$PNPM_STORE_DIR" /out
+# The image runs the bundles only (server, instrumentation, CLI): keep the packages they load
+# (rolldown's externals: express, @repo/db, @repo/logger, OpenTelemetry) and their dependencies,
+# drop what rolldown inlined (zod, helmet, commander, prom-client, Scalar, ...).
+COPY docker/prune-runtime-deps.mjs /tmp/prune-runtime-deps.mjs
+RUN cp -r /repo/apps/api/bundle /out/bundle \
+ && node /tmp/prune-runtime-deps.mjs /out \
+ && rm -rf /out/bundle
 # Prune what the runtime never reads: type declarations and source maps of dependencies,
 # and the Prisma query compilers of the database providers/builds the generated client
 # does not load (the client ships 10 of ~2-5 MB each). Only what the compiled code names
@@ -128,7 +136,6 @@ COPY --from=prod-deps /out/node_modules ./node_modules
 COPY --from=prod-deps /out/package.json ./package.json
 COPY --from=build /repo/apps/api/views ./views
 COPY --from=build /repo/apps/api/public ./public
-COPY --from=build /repo/apps/api/dist ./dist
 COPY --from=build /repo/apps/api/bundle ./bundle
 COPY docker/healthcheck.mjs ./docker/healthcheck.mjs
 USER node
@@ -154,7 +161,6 @@ COPY --from=prod-deps /out/node_modules ./node_modules
 COPY --from=prod-deps /out/package.json ./package.json
 COPY --from=build /repo/apps/api/views ./views
 COPY --from=build /repo/apps/api/public ./public
-COPY --from=build /repo/apps/api/dist ./dist
 COPY --from=build /repo/apps/api/bundle ./bundle
 COPY docker/healthcheck.mjs ./docker/healthcheck.mjs
 # uid:gid of "node" (numeric, so Kubernetes runAsNonRoot can verify it)
@@ -164,5 +170,5 @@ STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=10s --timeout=4s --start-period=20s --retries=3 \
     CMD ["node", "/app/docker/healthcheck.mjs"]
 # node is PID 1 and handles SIGTERM/SIGINT itself (src/server.ts); the migrate one-off
-# runs the same image with: node dist/cli.js db migrate
+# runs the same image with: node bundle/cli.js db migrate
 CMD ["node", "--import", "./bundle/instrumentation.js", "bundle/server.js"]

@@ -1,8 +1,8 @@
 // Container healthcheck: GET the API's liveness probe on this container's own listener.
 // Plain node (global fetch): the runtime image has no curl, wget or shell.
 // Exit 0 = healthy, 1 = unhealthy (Docker's contract).
-// The probe's path is the app's own (apps/api/src/paths.ts, compiled to /app/dist/paths.js).
-const { PROBES } = await import(new URL("../dist/paths.js", import.meta.url).href);
+// The probe's path is the app's own (apps/api/src/paths.ts, bundled to /app/bundle/paths.js).
+const { PROBES } = await import(new URL("../bundle/paths.js", import.meta.url).href);
 // biome-ignore lint/style/noProcessEnv: a standalone probe reading the container's own HOST/PORT
 const env = process.env;
 const host = env.HOST ?? "0.0.0.0";

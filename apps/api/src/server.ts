@@ -10,7 +10,7 @@ import { createService } from "./service.ts";
 // With WEB_CONCURRENCY > 1 this process becomes a node:cluster primary that only supervises,
 // and each worker runs this same file down the single-process path.
 const config = loadConfigOrExit();
-const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.APP_ENV === "development" });
+const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 
 if (cluster.isPrimary && config.WEB_CONCURRENCY > 1) {
   runPrimary({ workers: config.WEB_CONCURRENCY, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });

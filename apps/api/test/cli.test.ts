@@ -1,6 +1,9 @@
 import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { lockDataDir } from "@repo/db/testing";
 import { describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
@@ -39,6 +42,10 @@ describe("cli", () => {
     expect(shown.DATABASE_URL).toBe("postgres://app:***@127.0.0.1:5432/app");
     expect(stdout).not.toContain(secret);
     expect(stdout).not.toContain("hunter2");
+    // node-postgres also takes the password as a query parameter.
+    const query = await cli(["show-config"], { DATABASE_URL: "postgres://app@h/db?password=hunter2" });
+    expect(JSON.parse(query.stdout).DATABASE_URL).toBe("postgres://app@h/db?password=***");
+    expect(query.stdout).not.toContain("hunter2");
   });
 
   it("show-config exits 1 with one message naming every bad variable", async () => {
@@ -59,16 +66,41 @@ describe("cli", () => {
     );
   });
 
+  // Boots PGlite and compiles the WASM schema engine in a CLI process: 6 s alone, 27 s with the
+  // whole suite on a loaded machine, so the 30 s default was a coin toss there.
   it("db check passes on the committed schema and migrations", async () => {
     const { code, stdout } = await cli(["db", "check"]);
     expect(code).toBe(0);
     expect(stdout).toContain("agree");
-  });
+  }, 120_000);
 
   it("db reset is refused in production", async () => {
     const { code, stderr } = await cli(["db", "reset"], { APP_ENV: "production", SECRET_KEY: "x".repeat(40) });
     expect(code).toBe(1);
     expect(stderr).toContain("refused in production");
+  });
+
+  it("db commands refuse a PGlite folder another process holds: exit 1, one message, no stack", async () => {
+    const parent = await mkdtemp(path.join(tmpdir(), "cli-lock-"));
+    const dataDir = path.join(parent, "pglite");
+    // This process holds the folder's lock (as pnpm dev would), without booting a PGlite.
+    const release = await lockDataDir(dataDir, { owner: "this test", onCompromised: () => {} });
+    try {
+      const { code, stdout, stderr } = await cli(["db", "status"], {
+        APP_ENV: "development",
+        PGLITE_DATA_DIR: dataDir,
+      });
+      expect(code).toBe(1);
+      expect(stdout).toBe("");
+      expect(stderr).toMatch(
+        new RegExp(`^The embedded database ${dataDir} is in use by this test \\(pid ${process.pid}\\)`),
+      );
+      expect(stderr).toContain(`Stop this test (pid ${process.pid}) first`);
+      expect(stderr).not.toMatch(/^\s+at /m);
+    } finally {
+      await release();
+      await rm(parent, { recursive: true, force: true });
+    }
   });
 
   it("an unknown command fails with help", async () => {

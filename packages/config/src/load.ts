@@ -45,14 +45,14 @@ const MIN_PRODUCTION_SECRET_LENGTH = 32;
  */
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   const env = options.env ?? process.env;
-  const profile = resolveProfile(options.profile ?? options.overrides?.APP_ENV ?? env.APP_ENV, env.NODE_ENV);
+  const profile = resolveProfile(options.profile || options.overrides?.APP_ENV || env.APP_ENV, env.NODE_ENV);
   const envDir = profile === "production" ? false : (options.envDir ?? findEnvDir(process.cwd()));
   const files = envDir === false ? {} : readEnvFiles(envDir, profile);
   const input = {
     ...PROFILE_DEFAULTS[profile],
-    ...files,
-    ...definedOnly(env),
-    ...definedOnly(options.overrides ?? {}),
+    ...setOnly(files),
+    ...setOnly(env),
+    ...setOnly(options.overrides ?? {}),
     APP_ENV: profile,
   };
   const raw = pickSchemaKeys(input);
@@ -70,12 +70,15 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   return parsed.data;
 }
 
+/** APP_ENV, else NODE_ENV when it names a profile, else development; in any case (Production). */
 function resolveProfile(appEnv: string | undefined, nodeEnv: string | undefined): Profile {
-  if (appEnv !== undefined && appEnv !== "") {
-    if (isProfile(appEnv)) return appEnv;
-    throw new ConfigError(appEnv, [`APP_ENV: must be one of ${PROFILES.join(", ")} (got "${appEnv}")`]);
+  const wanted = appEnv?.trim().toLowerCase();
+  if (wanted) {
+    if (isProfile(wanted)) return wanted;
+    throw new ConfigError(String(appEnv), [`APP_ENV: must be one of ${PROFILES.join(", ")} (got "${appEnv}")`]);
   }
-  return nodeEnv && isProfile(nodeEnv) ? nodeEnv : "development";
+  const fallback = nodeEnv?.trim().toLowerCase();
+  return fallback && isProfile(fallback) ? fallback : "development";
 }
 
 const isProfile = (value: string): value is Profile => (PROFILES as readonly string[]).includes(value);
@@ -105,13 +108,14 @@ export function findEnvDir(start: string): string {
   }
 }
 
-const definedOnly = (source: Record<string, string | undefined>) =>
-  Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined));
+/** The variables given a value: an empty one (`PORT=`) is unset, so the layer below applies. */
+const setOnly = (source: Record<string, string | undefined>) =>
+  Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value.trim() !== ""));
 
 const pickSchemaKeys = (source: Record<string, string | undefined>): ConfigInput =>
   Object.fromEntries(Object.keys(configSchema.shape).map((key) => [key, source[key]]));
 
-/** "PORT: Invalid input: expected number, received NaN (got "abc")"; secrets never echoed. */
+/** "PORT: must be an integer from 0 to 65535 (got "abc")"; secrets never echoed. */
 function describeIssue(issue: z.core.$ZodIssue, raw: ConfigInput): string {
   const name = String(issue.path[0] ?? "(config)");
   const value = raw[name as keyof ConfigInput];

@@ -16,10 +16,17 @@ export function redactConfig(config: Config): Record<string, unknown> {
   );
 }
 
+// node-postgres also reads these from the query string (postgres://app@db/app?password=...).
+const PASSWORD_PARAMS = new Set(["password", "sslpassword"]);
+
+/** The URL with its password, in the user info or the query string, replaced by "***". */
 export function redactUrlPassword(value: string): string {
   try {
     const url = new URL(value);
     if (url.password) url.password = "***";
+    for (const name of [...url.searchParams.keys()]) {
+      if (PASSWORD_PARAMS.has(name.toLowerCase())) url.searchParams.set(name, "***");
+    }
     return url.toString();
   } catch {
     return REDACTED;

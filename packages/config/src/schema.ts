@@ -2,14 +2,26 @@ import { z } from "zod";
 
 export const PROFILES = ["development", "test", "production"] as const;
 export type Profile = (typeof PROFILES)[number];
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 /** Dev/test fallback for SECRET_KEY; production refuses it (see load.ts). */
 export const DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production";
 /** The value shipped in .env.example; production refuses it too. */
 export const EXAMPLE_SECRET_KEY = "change-me-to-a-random-string-of-at-least-32-chars";
 
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+// Messages in plain words, each with its variable and the value given (see describeIssue in load.ts).
+const int = (min: number, max: number) => {
+  const error = `must be an integer from ${min} to ${max}`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+};
 const ms = int(1, 3_600_000);
+
+/** One of `values`, in any case: LOG_LEVEL=INFO is info. */
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.preprocess(
+    (value) => (typeof value === "string" ? value.trim().toLowerCase() : value),
+    z.enum(values, { error: `must be one of ${values.join(", ")}` }),
+  );
 const list = z.string().transform((value) =>
   value
     .split(",")
@@ -18,7 +30,10 @@ const list = z.string().transform((value) =>
 );
 
 const bool = z
-  .enum(["true", "false", "1", "0"], { message: 'must be "true" or "false"' })
+  .preprocess(
+    (value) => (typeof value === "string" ? value.trim().toLowerCase() : value),
+    z.enum(["true", "false", "1", "0"], { error: 'must be "true" or "false"' }),
+  )
   .transform((value) => value === "true" || value === "1");
 
 const origin = z.string().refine(
@@ -65,13 +80,18 @@ const redisUrl = z
     message: "must be a redis:// or rediss:// (TLS) URL, e.g. redis://redis:6379/0",
   });
 
-/** Every setting the code reads, with its default. Keys are the environment variable names. */
+/**
+ * Every setting the code reads, with its default. Keys are the environment variable names. An
+ * empty value never reaches it: loadConfig treats it as unset, for every variable.
+ */
 export const configSchema = z
   .object({
-    APP_ENV: z.enum(PROFILES).default("development"),
+    APP_ENV: oneOf(PROFILES).default("development"),
     HOST: z.string().trim().min(1).default("127.0.0.1"),
     PORT: int(0, 65_535).default(3000),
-    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    LOG_LEVEL: oneOf(LOG_LEVELS).default("info"),
+    /** pretty: one human line per log (development's default); json: a JSON object per line. */
+    LOG_FORMAT: oneOf(["pretty", "json"]).default("json"),
     SECRET_KEY: z.string().default(DEV_SECRET_KEY),
     /** Keys that still verify what an earlier SECRET_KEY signed (session tokens), during a rotation. */
     SECRET_KEY_PREVIOUS: list.default([]),
@@ -86,10 +106,10 @@ export const configSchema = z
     SIGN_IN_ACCOUNT_MAX: int(1, 1000).default(5),
     SIGN_IN_ADDRESS_MAX: int(1, 100_000).default(20),
     SIGN_IN_WINDOW_MS: ms.default(900_000),
-    DATABASE_URL: z.preprocess((value) => (value === "" ? undefined : value), postgresUrl.optional()),
+    DATABASE_URL: postgresUrl.optional(),
     DATABASE_POOL_MAX: int(1, 1000).default(10),
     /** State replicas share (the rate limit) lives here when set; unset = in-process memory. */
-    REDIS_URL: z.preprocess((value) => (value === "" ? undefined : value), redisUrl.optional()),
+    REDIS_URL: redisUrl.optional(),
     DATABASE_TIMEOUT_MS: ms.default(5000),
     PGLITE_DATA_DIR: z.string().trim().min(1).default(".data/pglite"),
     CORS_ORIGINS: list.pipe(z.array(origin)).default([]),
@@ -115,7 +135,7 @@ export const configSchema = z
     METRICS_HOST: z.string().trim().min(1).default("127.0.0.1"),
     METRICS_PORT: int(0, 65_535).default(9464),
     /** OpenTelemetry tracing is on only when this is set (OTLP over HTTP, e.g. http://collector:4318). */
-    OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess((value) => (value === "" ? undefined : value), z.url().optional()),
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ error: "must be a URL like http://collector:4318" }).optional(),
     OTEL_SERVICE_NAME: z.string().trim().min(1).default("api"),
   })
   .refine((config) => config.SESSION_IDLE_TIMEOUT_MS <= config.SESSION_ABSOLUTE_TIMEOUT_MS, {
@@ -135,6 +155,7 @@ export type Config = z.infer<typeof configSchema>;
 
 /** Defaults that differ by profile; they sit below .env files and the environment. */
 export const PROFILE_DEFAULTS: Partial<Record<Profile, Partial<Record<keyof Config, string>>>> = {
+  development: { LOG_FORMAT: "pretty" },
   production: { API_DOCS: "false" },
   // Passwords still hashed with argon2id, at a cost that keeps a test that signs in cheap.
   test: { PASSWORD_HASH_MEMORY_KIB: "1024", PASSWORD_HASH_ITERATIONS: "1" },

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, redactConfig } from "../src/index.ts";
+import { ConfigError, loadConfig, redactConfig, redactUrlPassword } from "../src/index.ts";
 
 const STRONG_SECRET = "s".repeat(40);
 
@@ -88,14 +88,23 @@ describe("errors", () => {
     });
     expect(error.problems).toHaveLength(4);
     expect(error.message).toMatch(/^Invalid configuration \(profile "development"\):/);
-    expect(error.message).toContain('PORT: Invalid input: expected number, received NaN (got "abc")');
-    expect(error.message).toContain('LOG_LEVEL: Invalid option: expected one of "fatal"|"error"|"warn"|"info"|');
+    expect(error.message).toContain('PORT: must be an integer from 0 to 65535 (got "abc")');
+    expect(error.message).toContain(
+      'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
+    );
     expect(error.message).toContain("CORS_ORIGINS: must be an exact origin");
     expect(error.message).toContain('TRUST_PROXY: must not be "true"');
   });
 
   it("rejects out-of-range numbers and a headers timeout above the request timeout", () => {
-    expect(loadError({ env: { PORT: "70000" }, envDir: envDir({}) }).message).toContain("PORT: Too big");
+    for (const port of ["70000", "-1", "80.5"]) {
+      expect(loadError({ env: { PORT: port }, envDir: envDir({}) }).problems).toEqual([
+        `PORT: must be an integer from 0 to 65535 (got "${port}")`,
+      ]);
+    }
+    expect(loadError({ env: { DATABASE_TIMEOUT_MS: "0" }, envDir: envDir({}) }).problems).toEqual([
+      'DATABASE_TIMEOUT_MS: must be an integer from 1 to 3600000 (got "0")',
+    ]);
     expect(
       loadError({ env: { HEADERS_TIMEOUT_MS: "40000", REQUEST_TIMEOUT_MS: "30000" }, envDir: envDir({}) }).message,
     ).toContain("HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS");
@@ -168,6 +177,40 @@ describe("REDIS_URL", () => {
   });
 });
 
+describe("plain values", () => {
+  it("reads enums and booleans in any case", () => {
+    const config = loadConfig({
+      env: { LOG_LEVEL: "INFO", CORS_CREDENTIALS: "TRUE", API_DOCS: "False", METRICS_ENABLED: " True " },
+      envDir: envDir({}),
+    });
+    expect(config).toMatchObject({ LOG_LEVEL: "info", CORS_CREDENTIALS: true, API_DOCS: false, METRICS_ENABLED: true });
+    const production = loadConfig({ env: { APP_ENV: "Production", SECRET_KEY: STRONG_SECRET }, envDir: false });
+    expect(production.APP_ENV).toBe("production");
+    expect(production.API_DOCS).toBe(false);
+    expect(loadConfig({ env: { NODE_ENV: "TEST" }, envDir: false }).APP_ENV).toBe("test");
+    expect(loadError({ env: { CORS_CREDENTIALS: "yes please" }, envDir: false }).problems).toEqual([
+      'CORS_CREDENTIALS: must be "true" or "false" (got "yes please")',
+    ]);
+  });
+
+  it("an empty value means unset, for every variable", () => {
+    const defaults = loadConfig({ env: {}, envDir: false });
+    const keys = Object.keys(defaults) as (keyof typeof defaults)[];
+    const empty = Object.fromEntries(keys.map((key) => [key, ""]));
+    expect(loadConfig({ env: empty, envDir: false })).toEqual(defaults);
+    expect(loadConfig({ env: Object.fromEntries(keys.map((key) => [key, "  "])), envDir: false })).toEqual(defaults);
+    expect(loadConfig({ env: {}, overrides: empty, envDir: false })).toEqual(defaults);
+    // Unset, so the next layer down applies: PORT= in the environment leaves .env's PORT.
+    expect(loadConfig({ env: { PORT: "" }, envDir: envDir({ ".env": "PORT=4001\nLOG_LEVEL=\n" }) })).toMatchObject({
+      PORT: 4001,
+      LOG_LEVEL: "info",
+    });
+    expect(loadError({ env: { APP_ENV: "production", SECRET_KEY: "" }, envDir: false }).problems).toEqual([
+      "SECRET_KEY: required in production",
+    ]);
+  });
+});
+
 describe("redactConfig", () => {
   it("hides SECRET_KEY and the database and Redis passwords", () => {
     const config = loadConfig({
@@ -190,6 +233,21 @@ describe("redactConfig", () => {
   });
 });
 
+describe("redactUrlPassword", () => {
+  it("hides the password of the user info and of password / sslpassword query parameters", () => {
+    expect(redactUrlPassword("postgres://app:hunter2@db:5432/app")).toBe("postgres://app:***@db:5432/app");
+    expect(redactUrlPassword("postgres://app@db/app?password=hunter2&sslmode=require")).toBe(
+      "postgres://app@db/app?password=***&sslmode=require",
+    );
+    expect(redactUrlPassword("postgres://app@db/app?sslmode=verify-full&sslpassword=hunter2&PassWord=x")).toBe(
+      "postgres://app@db/app?sslmode=verify-full&sslpassword=***&PassWord=***",
+    );
+    expect(redactUrlPassword("postgres://app@db/app?application_name=api")).toBe(
+      "postgres://app@db/app?application_name=api",
+    );
+  });
+});
+
 describe("profile defaults", () => {
   it("serves the API docs in development and test, not in production unless asked", () => {
     const production = { profile: "production" as const, env: { SECRET_KEY: STRONG_SECRET }, envDir: false as const };
@@ -197,6 +255,17 @@ describe("profile defaults", () => {
     expect(loadConfig({ profile: "test", env: {}, envDir: false }).API_DOCS).toBe(true);
     expect(loadConfig(production).API_DOCS).toBe(false);
     expect(loadConfig({ ...production, overrides: { API_DOCS: "true" } }).API_DOCS).toBe(true);
+  });
+
+  it("logs pretty in development and JSON everywhere else, unless LOG_FORMAT says otherwise", () => {
+    const format = (profile: "development" | "test" | "production", env: Record<string, string> = {}) =>
+      loadConfig({ profile, env: { SECRET_KEY: STRONG_SECRET, ...env }, envDir: false }).LOG_FORMAT;
+    expect([format("development"), format("test"), format("production")]).toEqual(["pretty", "json", "json"]);
+    expect(format("development", { LOG_FORMAT: "JSON" })).toBe("json");
+    expect(format("production", { LOG_FORMAT: "pretty" })).toBe("pretty");
+    expect(loadError({ env: { LOG_FORMAT: "text" }, envDir: false }).problems).toEqual([
+      'LOG_FORMAT: must be one of pretty, json (got "text")',
+    ]);
   });
 
   it("keeps metrics and tracing off by default, metrics on loopback", () => {

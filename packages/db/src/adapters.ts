@@ -18,13 +18,48 @@ export type PgliteDataDir = string | "memory";
 const loadPglite = async () => (await import("@electric-sql/pglite")).PGlite;
 const loadPgliteAdapter = async () => (await import("pglite-prisma-adapter")).PrismaPGlite;
 
-/** Opens a PGlite (creating the folder for an on-disk one) and waits until it answers. */
-export async function openPglite(dataDir: PgliteDataDir = "memory"): Promise<PGlite> {
+export interface OpenPgliteOptions {
+  /** What this process calls itself in the message a second process gets, e.g. "pnpm dev". */
+  owner?: string | undefined;
+  /** Told when the folder's lock was taken from us; the database is closed, so nothing more is written. */
+  onLockLost?: ((error: Error) => void) | undefined;
+}
+
+/**
+ * Opens a PGlite and waits until it answers. An on-disk one takes the folder's exclusive lock
+ * first (throwing DatabaseLockedError, having touched nothing, when another process holds it),
+ * creates the folder if needed, and releases the lock when closed.
+ */
+export async function openPglite(dataDir: PgliteDataDir = "memory", options: OpenPgliteOptions = {}): Promise<PGlite> {
   const PGlite = await loadPglite();
   if (dataDir === "memory") return PGlite.create();
   const absolute = path.resolve(dataDir);
-  await mkdir(absolute, { recursive: true });
-  return PGlite.create(absolute);
+  await mkdir(path.dirname(absolute), { recursive: true });
+  const { lockDataDir } = await import("./lock.ts");
+  let db: PGlite | undefined;
+  const release = await lockDataDir(absolute, {
+    owner: options.owner,
+    onCompromised: (error) => {
+      options.onLockLost?.(error);
+      void db?.close();
+    },
+  });
+  try {
+    await mkdir(absolute, { recursive: true });
+    db = await PGlite.create(absolute);
+  } catch (error) {
+    await release();
+    throw error;
+  }
+  const close = db.close.bind(db);
+  db.close = async () => {
+    try {
+      await close();
+    } finally {
+      await release();
+    }
+  };
+  return db;
 }
 
 /**
@@ -61,8 +96,23 @@ export interface PostgresPoolOptions {
   onPoolError?: (error: Error) => void;
 }
 
-/** A Prisma adapter factory over a bounded `pg` pool; a broken connection is dropped and replaced on next use. */
+/**
+ * A Prisma adapter factory over a bounded `pg` pool; a broken connection is dropped and replaced
+ * on next use. adapter-pg 7.10's executeScript splits a script on every ";" (a FIXME there), which
+ * cuts `$$` bodies (PL/pgSQL functions, DO blocks) apart: every adapter it hands out sends a
+ * script whole instead, as one simple query, which is what PostgreSQL (and psql) run it as.
+ */
 export function postgresAdapterFactory(options: PostgresPoolOptions): AdapterFactory {
+  const factory = pgPoolFactory(options);
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: async () => wholeScripts(await factory.connect()),
+    connectToShadowDb: async () => wholeScripts(await factory.connectToShadowDb()),
+  };
+}
+
+function pgPoolFactory(options: PostgresPoolOptions): PrismaPg {
   const statementTimeouts = options.forMigrations
     ? {}
     : { statement_timeout: options.timeoutMs, query_timeout: options.timeoutMs + 1000 };
@@ -77,6 +127,19 @@ export function postgresAdapterFactory(options: PostgresPoolOptions): AdapterFac
     // Without a listener an idle client's error (e.g. the server restarting) would crash the process.
     { onPoolError: options.onPoolError ?? (() => {}), onConnectionError: options.onPoolError ?? (() => {}) },
   );
+}
+
+function wholeScripts(adapter: Awaited<ReturnType<PrismaPg["connect"]>>): SqlDriverAdapter {
+  const pool = adapter.underlyingDriver();
+  return override(adapter, {
+    async executeScript(script: string) {
+      try {
+        await pool.query(script);
+      } catch (error) {
+        throw toDriverError(error);
+      }
+    },
+  });
 }
 
 function fixScripts(adapter: SqlDriverAdapter, db: PGlite): SqlDriverAdapter {

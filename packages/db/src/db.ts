@@ -20,8 +20,13 @@ export interface DbLogger {
 export interface DbOptions {
   /** PostgreSQL URL. Without one the embedded PGlite is used. */
   url?: string;
-  /** PGlite only: a folder (kept across restarts) or "memory" (default). */
+  /**
+   * PGlite only: a folder (kept across restarts) or "memory" (default). A folder has one owner
+   * at a time: start() takes its lock before anything else, or throws DatabaseLockedError.
+   */
   dataDir?: PgliteDataDir;
+  /** PGlite folder only: what this process calls itself to a second one refused the folder, e.g. "pnpm dev". */
+  lockOwner?: string;
   /**
    * PGlite only: a database to use instead of dataDir, closed on stop. A function is called on
    * first use, not on start (tests pass a lazily made copy of a migrated template).
@@ -71,7 +76,19 @@ function pgliteDb(options: DbOptions): Db {
   let state: "new" | "started" | "stopped" = "new";
   const open = () => {
     pglite ??=
-      typeof source === "function" ? source() : Promise.resolve(source ?? openPglite(options.dataDir ?? "memory"));
+      typeof source === "function"
+        ? source()
+        : Promise.resolve(
+            source ??
+              openPglite(options.dataDir ?? "memory", {
+                owner: options.lockOwner,
+                onLockLost: (err) =>
+                  options.logger?.warn(
+                    { err },
+                    "lost the lock of the database folder: closed it, nothing more is written",
+                  ),
+              }),
+          );
     return pglite;
   };
   const factory = pgliteAdapterFactory(async () => {
@@ -95,7 +112,8 @@ function pgliteDb(options: DbOptions): Db {
     async stop() {
       state = "stopped";
       await client.$disconnect();
-      const db = await pglite;
+      // A start refused by the folder's lock opened nothing.
+      const db = await pglite?.catch(() => undefined);
       if (db && !db.closed) await db.close();
     },
   };

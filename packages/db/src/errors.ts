@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { DriverAdapterError } from "@prisma/driver-adapter-utils";
 import { Prisma } from "./client.ts";
 
@@ -95,4 +96,37 @@ function messages(error: Error): string {
     parts.push(current.message);
   }
   return parts.join("\n");
+}
+
+/** Who holds an on-disk PGlite folder, as its owner recorded it. */
+export interface DataDirHolder {
+  pid: number;
+  /** What the owner calls itself, e.g. "pnpm dev". */
+  owner?: string;
+  /** Its command line. */
+  command: string;
+  /** When it took the lock (ISO 8601). */
+  since: string;
+  hostname: string;
+}
+
+/** Thrown when another process holds the folder; nothing was opened or written. */
+export class DatabaseLockedError extends Error {
+  override name = "DatabaseLockedError";
+  readonly dataDir: string;
+  readonly holder: DataDirHolder | undefined;
+
+  constructor(dataDir: string, holder: DataDirHolder | undefined) {
+    const who = holder
+      ? `${holder.owner ?? "another process"} (pid ${holder.pid}${holder.hostname === hostname() ? "" : ` on ${holder.hostname}`})`
+      : "another process";
+    const details = holder ? `, since ${holder.since}: ${holder.command}` : "";
+    const kill = holder && holder.hostname === hostname() ? ` (Ctrl-C in its terminal, or \`kill ${holder.pid}\`)` : "";
+    super(
+      `The embedded database ${dataDir} is in use by ${who}${details}\n` +
+        `Only one process at a time may open it. Stop ${who} first${kill}, or use another data folder.`,
+    );
+    this.dataDir = dataDir;
+    this.holder = holder;
+  }
 }

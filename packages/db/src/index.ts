@@ -1,8 +1,14 @@
 export type { AdapterFactory, PgliteDataDir } from "./adapters.ts";
-export { openPglite, pgliteAdapterFactory, postgresAdapterFactory } from "./adapters.ts";
+export { type OpenPgliteOptions, openPglite, pgliteAdapterFactory, postgresAdapterFactory } from "./adapters.ts";
 export { OMIT, Prisma, PrismaClient, type Role, type Session, type User } from "./client.ts";
 export { createDb, type Db, type DbLogger, type DbOptions } from "./db.ts";
-export { classifyDbError, type DbErrorKind, isDbError } from "./errors.ts";
+export {
+  classifyDbError,
+  DatabaseLockedError,
+  type DataDirHolder,
+  type DbErrorKind,
+  isDbError,
+} from "./errors.ts";
 export {
   checkMigrations,
   createMigration,

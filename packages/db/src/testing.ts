@@ -8,6 +8,9 @@ import { pgliteAdapterFactory, postgresAdapterFactory } from "./adapters.ts";
 import { migrateDeploy } from "./migrations.ts";
 import { type WasmModule, wasm } from "./wasm.ts";
 
+/** Takes an on-disk PGlite folder's lock without opening it: a holder for tests of the refusal. */
+export { lockDataDir } from "./lock.ts";
+
 export interface TestDatabase {
   /**
    * What to hand createDb (with poolMax/timeoutMs): a PGlite copy, made on first use (a test

@@ -59,6 +59,43 @@ describe("migrateDeploy / migrateStatus", () => {
     expect((await migrateStatus({ factory, prismaDir })).upToDate).toBe(true);
   });
 
+  it("applies a migration with $$ bodies (a PL/pgSQL function, a DO block) once, on PGlite and PostgreSQL", async () => {
+    // adapter-pg's executeScript splits scripts on ";", which cut these bodies apart (issue 15, item 8).
+    const db = await target(true);
+    const factory = db.migrationFactory;
+    const prismaDir = await prismaCopy();
+    await addMigration(
+      prismaDir,
+      "29990101000000_dollar_quoted",
+      `CREATE FUNCTION "lower_email"(address TEXT) RETURNS TEXT LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN lower(address);
+END;
+$$;
+
+DO $body$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'lower_email') THEN
+    RAISE EXCEPTION 'lower_email is missing';
+  END IF;
+  INSERT INTO "users" ("email", "updated_at") VALUES ('seeded-by-do@example.com', now());
+END;
+$body$;
+`,
+    );
+    expect((await migrateDeploy({ factory, prismaDir })).applied).toEqual(["29990101000000_dollar_quoted"]);
+    expect((await migrateDeploy({ factory, prismaDir })).applied).toEqual([]);
+    const status = await migrateStatus({ factory, prismaDir });
+    expect(status.applied).toEqual([expect.stringMatching(INIT), "29990101000000_dollar_quoted"]);
+    expect(status.upToDate).toBe(true);
+    if (db.mode === "postgres") await db.start();
+    expect(await db.client.$queryRaw`SELECT "lower_email"('Ada@Example.COM') AS email`).toEqual([
+      { email: "ada@example.com" },
+    ]);
+    expect(await db.client.user.count({ where: { email: "seeded-by-do@example.com" } })).toBe(1);
+    await db.stop();
+  });
+
   it("a broken migration fails loudly, is recorded as failed, and blocks later runs", async () => {
     const { migrationFactory: factory } = await target(true);
     const prismaDir = await prismaCopy();

@@ -32,7 +32,8 @@ type ExpressRequest = IncomingMessage & { originalUrl?: string };
  * request (the second one serialising the request into its bindings) and writes the line
  * through them with redaction. Here `req.log` is one child, and the line is written by a
  * logger without redaction paths, because it only carries the fields picked below (method,
- * URL, client address, user agent, status, duration), none of which a redaction path names.
+ * URL, client address, user agent, status, duration), none of which a redaction path names;
+ * the URL's secret-looking query parameters (?token=, ?api_key=, ...) are redacted here instead.
  */
 export function createHttpLogger({ logger, requestId, fields }: HttpLoggerOptions): HttpLogger {
   const access = logger.child({}, { redact: [] });
@@ -50,7 +51,7 @@ export function createHttpLogger({ logger, requestId, fields }: HttpLoggerOption
           ...fields?.(req),
           req: {
             method: req.method,
-            url: req.originalUrl ?? req.url,
+            url: redactQuery(req.originalUrl ?? req.url ?? ""),
             remoteAddress: req.socket.remoteAddress,
             userAgent: req.headers["user-agent"],
           },
@@ -62,4 +63,42 @@ export function createHttpLogger({ logger, requestId, fields }: HttpLoggerOption
     });
     next?.();
   };
+}
+
+// Query parameter names that look like they carry a secret, matched case-insensitively: these
+// anywhere in the name (access_token, client_secret, X-Amz-Signature, sessionId, apiKey) ...
+const SECRET_NAME_PARTS = /token|secret|passw|pwd|signature|credential|session|api_?key|jwt|private/i;
+// ... and these as a whole word of it (code, sig, auth, key in "key" or "signing_key"), so
+// "monkey", "zipcode" or "author" stay readable.
+const SECRET_NAME_WORDS = new Set(["key", "code", "sig", "auth", "authorization", "otp", "pin", "sid", "pass", "hash"]);
+const REDACTED = "[redacted]";
+
+function isSecretName(raw: string): boolean {
+  let name = raw;
+  try {
+    name = decodeURIComponent(raw.replace(/\+/g, " "));
+  } catch {
+    // Malformed escapes: judge the name as written.
+  }
+  if (SECRET_NAME_PARTS.test(name)) return true;
+  // Words: split on anything but letters and digits, and between camelCase humps.
+  return name.split(/[^a-zA-Z0-9]+|(?<=[a-z0-9])(?=[A-Z])/).some((word) => SECRET_NAME_WORDS.has(word.toLowerCase()));
+}
+
+/**
+ * The URL as logged: the values of secret-looking query parameters replaced by "[redacted]",
+ * everything else as the client sent it (a URL without a query string is returned as is).
+ */
+function redactQuery(url: string): string {
+  const start = url.indexOf("?");
+  if (start === -1 || start === url.length - 1) return url;
+  const pairs = url
+    .slice(start + 1)
+    .split("&")
+    .map((pair) => {
+      const equals = pair.indexOf("=");
+      if (equals === -1 || !isSecretName(pair.slice(0, equals))) return pair;
+      return `${pair.slice(0, equals + 1)}${REDACTED}`;
+    });
+  return `${url.slice(0, start + 1)}${pairs.join("&")}`;
 }

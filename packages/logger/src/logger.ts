@@ -1,4 +1,5 @@
 import { type DestinationStream, type Level, type Logger, pino } from "pino";
+import { prettyDestination } from "./pretty.ts";
 
 export type { Logger } from "pino";
 
@@ -26,9 +27,12 @@ export const REDACT_PATHS = [
 
 export interface LoggerOptions {
   level: Level | "silent";
-  /** Human-readable output; only honoured when stdout is a terminal. */
-  pretty?: boolean;
-  /** Where JSON lines go (default: stdout). Tests pass a stream to capture them. */
+  /**
+   * "json" (default): one JSON object per line. "pretty": human-readable lines, terminal or not
+   * (an IDE console, `| tee`), one per request for the access log; for development.
+   */
+  format?: "pretty" | "json";
+  /** Where the lines go (default: stdout). Tests pass a stream to capture them. */
   destination?: DestinationStream;
   /** Extra fields on every line, e.g. { service: "api" }. */
   base?: Record<string, unknown>;
@@ -41,9 +45,9 @@ export function createLogger(options: LoggerOptions): Logger {
     redact: { paths: REDACT_PATHS, censor: "[redacted]" },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  if (options.destination) return pino(settings, options.destination);
-  if (options.pretty && process.stdout.isTTY) {
-    return pino({ ...settings, transport: { target: "pino-pretty", options: { translateTime: "SYS:HH:MM:ss.l" } } });
+  if (options.format === "pretty") {
+    // Synchronous writes: a developer's last lines before a crash or process.exit are not lost.
+    return pino(settings, prettyDestination(options.destination ?? pino.destination({ dest: 1, sync: true })));
   }
-  return pino(settings, pino.destination({ dest: 1, sync: false }));
+  return pino(settings, options.destination ?? pino.destination({ dest: 1, sync: false }));
 }

@@ -1,6 +1,9 @@
+import { execFile } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { Writable } from "node:stream";
+import { promisify, stripVTControlCharacters } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { createHttpLogger, createLogger } from "../src/index.ts";
 
@@ -36,6 +39,67 @@ describe("createLogger", () => {
   });
 });
 
+/** The text written to a stream. */
+function captureText() {
+  const chunks: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, callback) {
+      chunks.push(String(chunk));
+      callback();
+    },
+  });
+  return { text: () => chunks.join(""), destination };
+}
+
+describe('createLogger({ format: "pretty" })', () => {
+  let close: (() => void) | undefined;
+  afterEach(() => close?.());
+
+  it("writes one line per request: method, path, status, time and request id", async () => {
+    const { text, destination } = captureText();
+    const httpLogger = createHttpLogger({
+      logger: createLogger({ level: "info", format: "pretty", destination }),
+      requestId: (req) => String(req.headers["x-request-id"]),
+    });
+    const server = createServer((req, res) => {
+      httpLogger(req, res);
+      req.log.info({ user: 7 }, "inside");
+      res.statusCode = req.url === "/missing" ? 404 : 201;
+      res.end("ok");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    close = () => server.close();
+    const { port } = server.address() as AddressInfo;
+    await fetch(`http://127.0.0.1:${port}/users?limit=2`, { headers: { "x-request-id": "req-42" } });
+    await fetch(`http://127.0.0.1:${port}/missing`, { headers: { "x-request-id": "req-43" } });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const lines = stripVTControlCharacters(text()).trimEnd().split("\n");
+    const access = lines.filter((line) => line.includes(" ms "));
+    expect(access).toEqual([
+      expect.stringMatching(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: GET \/users\?limit=2 201 \d+ ms req-42$/),
+      expect.stringMatching(/^\[\d\d:\d\d:\d\d\.\d{3}\] WARN: GET \/missing 404 \d+ ms req-43$/),
+    ]);
+    // Other lines stay as pino-pretty prints them, fields included.
+    expect(text()).toContain("inside");
+    expect(text()).toMatch(/user: 7/);
+    expect(text()).not.toContain('"level"');
+  });
+
+  it("is pretty when stdout is not a terminal (an IDE console, | tee)", async () => {
+    const script = [
+      `import { createLogger } from ${JSON.stringify(path.join(import.meta.dirname, "../src/index.ts"))};`,
+      `const logger = createLogger({ level: "info", format: "pretty" });`,
+      `logger.info({ user: 7 }, "hello");`,
+      `logger.flush();`,
+    ].join("\n");
+    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], {
+      env: { PATH: process.env.PATH ?? "" },
+    });
+    expect(stdout).toMatch(/INFO: hello/);
+    expect(stdout).not.toContain('"msg"');
+  });
+});
+
 describe("createHttpLogger", () => {
   let close: (() => void) | undefined;
   afterEach(() => close?.());
@@ -68,6 +132,50 @@ describe("createHttpLogger", () => {
     });
     expect(JSON.stringify(lines)).not.toContain("sekrit");
     expect(JSON.stringify(lines)).not.toContain("session=abc");
+  });
+
+  it("redacts the values of secret-looking query parameters in the logged URL", async () => {
+    const { lines, destination } = capture();
+    const httpLogger = createHttpLogger({ logger: createLogger({ level: "info", destination }), requestId: () => "r" });
+    const server = createServer((req, res) => {
+      httpLogger(req, res);
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    close = () => server.close();
+    const { port } = server.address() as AddressInfo;
+    const query = [
+      "token=t1",
+      "page=2",
+      "api_key=k1",
+      "Access_Token=t2",
+      "X-Amz-Signature=s1",
+      "code=c1",
+      "apiKey=k2",
+      "client_secret=s2",
+      "PASSWORD=p1",
+      "sessionId=s3",
+      "auth=a1",
+      "api%5Fkey=k3",
+      "q=monkey+keys",
+      "sort=name",
+    ].join("&");
+    for (const url of [`/search?${query}`, "/plain", "/empty?", "/flag?token"]) {
+      await fetch(`http://127.0.0.1:${port}${url}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const urls = lines.map((line) => (line.req as { url: string }).url);
+    expect(urls).toEqual([
+      "/search?token=[redacted]&page=2&api_key=[redacted]&Access_Token=[redacted]&X-Amz-Signature=[redacted]" +
+        "&code=[redacted]&apiKey=[redacted]&client_secret=[redacted]&PASSWORD=[redacted]&sessionId=[redacted]" +
+        "&auth=[redacted]&api%5Fkey=[redacted]&q=monkey+keys&sort=name",
+      "/plain",
+      "/empty?",
+      "/flag?token",
+    ]);
+    for (const secret of ["t1", "t2", "k1", "k2", "k3", "s1", "s2", "s3", "c1", "p1", "a1"]) {
+      expect(JSON.stringify(lines)).not.toContain(`=${secret}`);
+    }
   });
 
   it("logs 4xx at warn, 5xx at error, and a request the client abandoned as aborted", async () => {

@@ -7,7 +7,7 @@ const database = () => import("@repo/db");
 
 /**
  * `pnpm cli db <command>`: migrations and data, without the Prisma CLI or a native engine.
- * On PGlite only one process may open the data folder: stop `pnpm dev` first.
+ * On PGlite only one process may open the data folder: while `pnpm dev` holds it they are refused.
  */
 export function registerDbCommands(program: Command, loadConfig: () => Config): void {
   const db = program.command("db").description("database migrations and data");
@@ -103,11 +103,24 @@ export function registerDbCommands(program: Command, loadConfig: () => Config): 
     });
 }
 
-/** Opens the configured database without migrating or seeding, runs `work`, and always closes it. */
+/**
+ * Opens the configured database without migrating or seeding, runs `work`, and always closes it.
+ * A PGlite folder another process holds is refused with one message and exit code 1.
+ */
 export async function withDatabase(config: Config, work: (db: Db) => Promise<void>): Promise<void> {
-  const { databaseFromConfig } = await import("../extensions/database.ts");
+  const [{ databaseFromConfig }, { DatabaseLockedError }] = await Promise.all([
+    import("../extensions/database.ts"),
+    database(),
+  ]);
   const db = databaseFromConfig(config, { prepare: false });
-  await db.start();
+  try {
+    await db.start();
+  } catch (error) {
+    if (!(error instanceof DatabaseLockedError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exitCode = 1;
+    return;
+  }
   try {
     await work(db);
   } finally {
