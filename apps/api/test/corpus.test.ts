@@ -307,7 +307,7 @@ describe("bad-input corpus: zero 5xx, zero crashes, every error in problem+json,
     expect((await server.send("GET", "/api/v1/ready")).status).toBe(200);
     expect(built.logs.filter((line) => Number(line.level) >= 50)).toEqual([]);
     console.info(`[corpus] bodies: ${result.total} requests, statuses ${JSON.stringify(result.statuses)}`);
-  });
+  }, 120_000); // 1092 requests over a real connection: seconds, a minute on a loaded machine
 
   it(`${BODIES.length} bad bodies × every operation that takes none: never read, answered exactly as without a body`, async () => {
     const { server } = await seeded();
