@@ -1,5 +1,5 @@
 import { Writable } from "node:stream";
-import type { ConfigInput } from "@repo/config";
+import type { ConfigInput, Profile } from "@repo/config";
 import { createDb } from "@repo/db";
 import { type TestDatabase, testDatabases } from "@repo/db/testing";
 import type { Extension } from "@repo/extensions";
@@ -35,6 +35,8 @@ export function captureLogs() {
 
 export interface TestAppOptions {
   overrides?: ConfigInput;
+  /** Another profile than "test", e.g. to see what development shows that the others do not. */
+  profile?: Profile;
   extensions?: Extension[];
   /** PostgreSQL only: rewrite the test database's URL (e.g. to go through a proxy). */
   databaseUrl?: (url: string) => string;
@@ -57,8 +59,9 @@ export async function buildTestApp({
   extensions = [],
   databaseUrl = (url) => url,
   start = true,
+  profile,
 }: TestAppOptions = {}): Promise<TestApp> {
-  const config = testConfig(overrides);
+  const config = testConfig(overrides, profile);
   const { lines, destination } = captureLogs();
   const logger = createLogger({ level: "debug", destination });
   const database = await databases.create();
