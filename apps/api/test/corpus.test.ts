@@ -76,6 +76,29 @@ const BODIES: Case[] = [
     },
   ],
   ["json with utf-16 charset", { headers: { "content-type": "application/json; charset=utf-16" }, body: "{}" }],
+  // JSON is UTF-8 (RFC 8259): any other charset is refused, never decoded into something else.
+  [
+    "UTF-7 charset: +ADw-script+AD4- decodes to <script>",
+    {
+      headers: { "content-type": "application/json; charset=utf-7" },
+      body: '{"email":"utf7@example.com","name":"+ADw-script+AD4-"}',
+    },
+  ],
+  [
+    "UTF-16LE charset, UTF-16LE bytes",
+    {
+      headers: { "content-type": "application/json; charset=utf-16le" },
+      body: Buffer.from('{"email":"utf16@example.com"}', "utf16le"),
+    },
+  ],
+  [
+    "latin1 charset, ASCII bytes",
+    { headers: { "content-type": "application/json; charset=iso-8859-1" }, body: '{"email":"latin1@example.com"}' },
+  ],
+  [
+    "quoted UTF-32 charset",
+    { headers: { "content-type": 'application/json; charset="utf-32"' }, body: '{"email":"utf32@example.com"}' },
+  ],
   ["json-ish type", { headers: { "content-type": "application/jsonx" }, body: '{"email":"a@example.com"}' }],
   [
     "gzip claimed, plain sent",
@@ -396,5 +419,29 @@ describe("bad-input corpus: zero 5xx, zero crashes, every error in problem+json,
       const read = await server.send("GET", `${USERS}/${id}`);
       expect((read.body as { name: string }).name, name).toBe(name);
     }
+  });
+});
+
+describe("JSON bodies are UTF-8 (RFC 8259)", () => {
+  it("no charset or utf-8 in any case is read; every other charset is 415 and nothing is stored", async () => {
+    const { built, server } = await seeded();
+    const body = (email: string) => JSON.stringify({ email, name: "+ADw-script+AD4-" });
+    for (const type of ["application/json", "application/json; charset=utf-8", 'application/json; charset="UTF-8"']) {
+      const email = `ok-${built.logs.length}@example.com`;
+      const res = await server.send("POST", USERS, { headers: { "content-type": type }, body: body(email) });
+      expect(res.status, type).toBe(201);
+      expect((res.body as { name: string }).name, type).toBe("+ADw-script+AD4-");
+    }
+    for (const charset of ["utf-7", "UTF-7", "utf-16", "utf-16be", "utf-32le", "iso-8859-1", "windows-1252", "utf8"]) {
+      const email = `refused-${charset}@example.com`;
+      const res = await server.send("POST", USERS, {
+        headers: { "content-type": `application/json; charset=${charset}` },
+        body: body(email),
+      });
+      expect(res.status, charset).toBe(415);
+      expect(contractViolation(res), charset).toBeUndefined();
+      expect(await built.db.client.user.count({ where: { email } }), charset).toBe(0);
+    }
+    expect(await built.db.client.user.count({ where: { name: "<script>" } })).toBe(0);
   });
 });
