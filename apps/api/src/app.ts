@@ -97,7 +97,7 @@ export function createApp({ config, logger, registry, db, context, metrics }: Ap
       hstsMaxAge: config.HSTS_MAX_AGE,
     }),
   );
-  const limiter = rateLimiter({ max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS });
+  const limiter = rateLimiter({ max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS, logger });
   const apiPolicy: WingPolicy = {
     base: API_BASE,
     limited: false,
