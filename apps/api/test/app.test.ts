@@ -101,7 +101,7 @@ describe("routes", () => {
 describe("readiness", () => {
   it("is 200 when every extension check passes", async () => {
     const up = { name: "cache", start: async () => {}, stop: async () => {}, check: async () => {} };
-    const { app } = await buildTestApp({ extensions: [up] });
+    const { app } = await buildTestApp({ extensions: [up], open: true });
     const res = await request(app).get("/api/v1/ready").expect(200);
     expect(res.body).toMatchObject({ status: "ready", checks: { db: { status: "ok" }, cache: { status: "ok" } } });
   });
@@ -117,7 +117,7 @@ describe("readiness", () => {
 
   it("is 503 in the problem shape naming the failed check, not why (the log says why, with the request id); 200 again once it recovers", async () => {
     const state = { healthy: false };
-    const { app, logs } = await buildTestApp({ extensions: [flaky(state)] });
+    const { app, logs } = await buildTestApp({ extensions: [flaky(state)], open: true });
     const res = await request(app).get("/api/v1/ready").expect(503).expect("content-type", PROBLEM);
     expect(res.body).toMatchObject({
       status: 503,
@@ -134,7 +134,7 @@ describe("readiness", () => {
   });
 
   it("says why a check failed in the body too, in development only", async () => {
-    const { app } = await buildTestApp({ extensions: [flaky({ healthy: false })], profile: "development" });
+    const { app } = await buildTestApp({ extensions: [flaky({ healthy: false })], profile: "development", open: true });
     const res = await request(app).get("/api/v1/ready").expect(503);
     expect(res.body.checks.cache).toMatchObject({
       status: "error",

@@ -42,6 +42,11 @@ export interface TestAppOptions {
   databaseUrl?: (url: string) => string;
   /** Leave the extensions stopped (for a test that hands the service to `serve()`, which starts them). */
   start?: boolean;
+  /**
+   * Open the database before returning: a PGlite copy is made on first use, which on a loaded
+   * machine can take longer than the readiness timeout a test is about to measure.
+   */
+  open?: boolean;
 }
 
 export interface TestApp extends Service {
@@ -60,6 +65,7 @@ export async function buildTestApp({
   databaseUrl = (url) => url,
   start = true,
   profile,
+  open = false,
 }: TestAppOptions = {}): Promise<TestApp> {
   const config = testConfig(overrides, profile);
   const { lines, destination } = captureLogs();
@@ -75,5 +81,6 @@ export async function buildTestApp({
   const service = createService(config, { logger, db, extensions });
   cleanups.push(() => service.registry.stop());
   if (start) await service.registry.start();
+  if (open) await service.db.client.$queryRaw`SELECT 1`;
   return { ...service, database, logs: lines };
 }

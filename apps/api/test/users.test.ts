@@ -164,7 +164,7 @@ describe("users: when the database is down", () => {
   it.skipIf(TEST_DATABASE_URL)(
     "PGlite: readiness is 503 while the database does not answer, 200 once it does",
     async () => {
-      const { app, database, logs } = await buildTestApp({ overrides: { DATABASE_TIMEOUT_MS: "300" } });
+      const { app, database, logs } = await buildTestApp({ overrides: { DATABASE_TIMEOUT_MS: "300" }, open: true });
       if (!("pglite" in database.options)) throw new Error("expected PGlite");
       await request(app).get("/api/v1/ready").expect(200);
       // PGlite runs one thing at a time: an open transaction makes every other query wait, as a hung server would.

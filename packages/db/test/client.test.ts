@@ -1,6 +1,17 @@
-import { describe, expect, it } from "vitest";
-import { classifyDbError, createDb, isDbError, Prisma, SEED_USERS, seed, seedIfEmpty } from "../src/index.ts";
-import { startedDb } from "./support.ts";
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it, onTestFinished } from "vitest";
+import {
+  classifyDbError,
+  createDb,
+  isDbError,
+  migrateDeploy,
+  Prisma,
+  SEED_USERS,
+  seed,
+  seedIfEmpty,
+} from "../src/index.ts";
+import { prismaCopy, startedDb, testDatabase } from "./support.ts";
 
 describe("the Prisma client over the db extension", () => {
   it("creates, reads, updates and deletes", async () => {
@@ -99,3 +110,49 @@ describe("createDb: readiness", () => {
     await db.stop();
   });
 });
+
+describe("createDb: readiness means the schema is there", () => {
+  /** A started db over a database of this test's own, migrated or not, with these migrations. */
+  async function started(migrated: boolean, prismaDir?: string) {
+    const database = await testDatabase(migrated);
+    const db = createDb({ ...database.options, poolMax: 2, timeoutMs: 5000, ...(prismaDir ? { prismaDir } : {}) });
+    await db.start();
+    onTestFinished(() => db.stop());
+    return db;
+  }
+
+  it("is not ready on a database nobody migrated, naming what is pending; ready once it is migrated", async () => {
+    const db = await started(false);
+    await expect(db.check()).rejects.toThrow(/^1 migration pending: \d{14}_init \(run `db migrate`\)$/);
+    await migrateDeploy({ factory: db.migrationFactory });
+    await expect(db.check()).resolves.toBeUndefined();
+  });
+
+  it("is not ready while a migration is recorded as failed", async () => {
+    const prismaDir = await prismaCopy();
+    await addMigration(prismaDir, "29990101000000_broken", 'ALTER TABLE "no_such_table" ADD COLUMN "x" INTEGER;');
+    const db = await started(true, prismaDir);
+    await expect(migrateDeploy({ factory: db.migrationFactory, prismaDir })).rejects.toThrow(/broken/);
+    await expect(db.check()).rejects.toThrow(/^migration failed: 29990101000000_broken/);
+  });
+
+  it("is ready with migrations applied that it does not know (a newer release migrated first, during a rollout)", async () => {
+    const newer = await prismaCopy();
+    await addMigration(newer, "29990101000000_add_bio", 'ALTER TABLE "users" ADD COLUMN "bio" TEXT;');
+    const db = await started(true);
+    await migrateDeploy({ factory: db.migrationFactory, prismaDir: newer });
+    await expect(db.check()).resolves.toBeUndefined();
+  });
+
+  it("looks at the migrations table until it is up to date, then only asks SELECT 1", async () => {
+    const db = await started(true);
+    await expect(db.check()).resolves.toBeUndefined();
+    await db.client.$executeRaw`DROP TABLE _prisma_migrations`;
+    await expect(db.check()).resolves.toBeUndefined();
+  });
+});
+
+async function addMigration(prismaDir: string, name: string, sql: string) {
+  await mkdir(path.join(prismaDir, "migrations", name));
+  await writeFile(path.join(prismaDir, "migrations", name, "migration.sql"), sql);
+}

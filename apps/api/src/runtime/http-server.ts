@@ -73,6 +73,11 @@ export async function serve({ config, logger, registry, app }: ServeOptions): Pr
     throw error;
   }
   logger.info({ url, profile: config.APP_ENV }, `listening on ${url}`);
+  // Say at once what readiness will say (e.g. a database nobody migrated), not at the first probe.
+  void registry.readiness().then(({ failed }) => {
+    const names = Object.keys(failed);
+    if (names.length > 0) logger.warn({ failed }, `not ready: ${names.join(", ")}`);
+  });
 
   const close = async (reason: string): Promise<boolean> => {
     if (closing) return false;
