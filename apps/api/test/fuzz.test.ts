@@ -117,7 +117,7 @@ const expectedName = (name: string | null | undefined) => {
 };
 
 async function server() {
-  const built = await buildTestApp({ overrides: { RATE_LIMIT_MAX: "0" } });
+  const built = await buildTestApp({ overrides: { RATE_LIMIT_MAX: "0" }, open: true });
   const listening = await listen(built);
   const send = async (method: string, target: string, request?: RawRequest) => {
     totals.requests++;
