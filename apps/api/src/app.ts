@@ -7,6 +7,7 @@ import { Eta } from "eta";
 import express, { type Express, Router } from "express";
 import type { RequestContextStore } from "./http/context.ts";
 import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
+import { requestGuards } from "./http/guards.ts";
 import { type MountedOperation, mountRoutes, type WingPolicy } from "./http/operation.ts";
 import { rateLimiter } from "./http/rate-limit.ts";
 import { requestId } from "./http/request-id.ts";
@@ -66,11 +67,13 @@ export function createApp({ config, logger, registry, db, context, metrics }: Ap
   app.set("trust proxy", config.TRUST_PROXY);
 
   // Every request: metrics first (they time everything), the id before anything logs, the
-  // logger before the context that carries it.
+  // logger before the context that carries it, then what is refused before any routing (no
+  // Host, an unmet Expect).
   if (metrics) app.use(metrics.middleware);
   app.use(requestId);
   app.use(createHttpLogger({ logger, requestId: (req) => String(req.id) }));
   app.use(context.middleware);
+  app.use(requestGuards);
 
   let document: OpenApiDocument | undefined;
   const deps: RouteDeps = {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { contractViolation, type Listening, listen, type RawRequest, type RawResponse } from "./raw-http.ts";
+import {
+  contractViolation,
+  type Listening,
+  listen,
+  type RawRequest,
+  type RawResponse,
+  type WireReply,
+  wire,
+} from "./raw-http.ts";
 import { buildTestApp, type TestApp } from "./support.ts";
 
 // The bad-input corpus: every case is sent to every route (or, for ids and pagination, to the
@@ -421,6 +429,71 @@ describe("bad-input corpus: zero 5xx, zero crashes, every error in problem+json,
     }
   });
 });
+
+// The wire: requests Node itself used to answer (a bare 400 or 417) or drop (CONNECT) before the
+// app saw them, and complete writes on connections that end oddly. Expected: every answer in
+// problem+json with its X-Request-ID in an access-log line, and the answer a client gets is the
+// truth: a 2xx means the row is there, a 4xx that it is not. Where no answer can be delivered,
+// a warn line names the request and its outcome.
+
+const WIRE: [name: string, raw: (path: string) => string][] = [
+  ["HTTP/1.1 without Host", (path) => `GET ${path} HTTP/1.1\r\n\r\n`],
+  ["Expect: foo", (path) => `GET ${path} HTTP/1.1\r\nHost: x\r\nExpect: foo\r\n\r\n`],
+  ["CONNECT to the path", (path) => `CONNECT ${path} HTTP/1.1\r\nHost: x\r\n\r\n`],
+];
+const PATHS = [...new Set(ROUTES.map((route) => route.path))];
+
+/** The access-log line of the request a reply answered (written as the reply leaves: wait a little). */
+const accessLine = (built: TestApp, reply: WireReply) =>
+  waitFor(
+    () =>
+      built.logs.find(
+        (line) =>
+          line.requestId === reply.headers["x-request-id"] &&
+          (line.msg === "request completed" || line.msg === "request errored"),
+      ),
+    2000,
+  ).catch(() => undefined);
+
+describe("the wire: Node's own answers in the problem shape, and no write applied under an error answer", () => {
+  it(`${WIRE.length} requests Node answered itself × ${PATHS.length} paths, and CONNECT to an authority: problem+json with X-Request-ID and an access-log line, zero changed rows`, async () => {
+    const { built, server, snapshot } = await seeded();
+    const before = await snapshot();
+    const violations: string[] = [];
+    const statuses: Record<string, number> = {};
+    const requests: [label: string, raw: string][] = [
+      ...PATHS.flatMap((path) => WIRE.map(([name, raw]): [string, string] => [`${path} [${name}]`, raw(path)])),
+      ["CONNECT to an authority", "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"],
+    ];
+    for (const [label, raw] of requests) {
+      const { replies } = await wire(server.port, raw, { untilReplies: 1, timeoutMs: 3000 });
+      const [reply] = replies;
+      if (!reply || replies.length !== 1) {
+        violations.push(`${label}: ${replies.length} replies`);
+        continue;
+      }
+      statuses[reply.status] = (statuses[reply.status] ?? 0) + 1;
+      const violation = contractViolation(reply);
+      if (violation) violations.push(`${label}: ${violation}`);
+      else if (reply.status < 400) violations.push(`${label}: answered ${reply.status}`);
+      else if (!(await accessLine(built, reply))) violations.push(`${label}: no access-log line for ${reply.status}`);
+    }
+    expect(violations).toEqual([]);
+    expect(await snapshot()).toBe(before);
+    console.info(`[corpus] wire: ${requests.length} requests, statuses ${JSON.stringify(statuses)}`);
+  });
+});
+
+/** Resolves with the first value other than undefined `check` returns; rejects after `timeoutMs`. */
+async function waitFor<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const found = await check();
+    if (found !== undefined) return found;
+    if (performance.now() > deadline) throw new Error(`nothing within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 describe("JSON bodies are UTF-8 (RFC 8259)", () => {
   it("no charset or utf-8 in any case is read; every other charset is 415 and nothing is stored", async () => {

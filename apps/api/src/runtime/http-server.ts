@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Config } from "@repo/config";
 import type { ExtensionRegistry } from "@repo/extensions";
@@ -30,9 +30,9 @@ export const MAX_HEADER_SIZE = 16 * 1024;
 type ServeOptions = { config: Config; logger: Logger; registry: ExtensionRegistry; app: Express };
 
 /**
- * The HTTP server, not yet listening: the configured timeouts, the header size limit, and
- * problem+json answers to requests Node rejects before Express sees them. Tests listen on it to
- * exercise the real server.
+ * The HTTP server, not yet listening: the configured timeouts, the header size limit, and the
+ * requests Node would answer or drop itself (no Host, an unmet Expect, CONNECT, bytes it cannot
+ * parse) answered in the problem shape. Tests listen on it to exercise the real server.
  */
 export function createHttpServer({ config, logger, app }: Pick<ServeOptions, "config" | "logger" | "app">): Server {
   const server = createServer(
@@ -41,9 +41,14 @@ export function createHttpServer({ config, logger, app }: Pick<ServeOptions, "co
       headersTimeout: config.HEADERS_TIMEOUT_MS,
       requestTimeout: config.REQUEST_TIMEOUT_MS,
       maxHeaderSize: MAX_HEADER_SIZE,
+      // Node would answer a bare 400 itself; the app answers it (src/http/guards.ts).
+      requireHostHeader: false,
     },
     app,
   );
+  // Node would answer a bare 417; the app answers it (src/http/guards.ts).
+  server.on("checkExpectation", (req, res) => server.emit("request", req, res));
+  server.on("connect", (req: IncomingMessage, socket: Socket) => answerConnect(server, req, socket));
   server.on("clientError", (error, socket) =>
     answerClientError(error as NodeJS.ErrnoException, socket as Socket, logger),
   );
@@ -103,6 +108,28 @@ export async function serve({ config, logger, registry, app }: ServeOptions): Pr
   };
 
   return { server, url, close };
+}
+
+/**
+ * CONNECT: Node hands over the raw socket and, with no listener, drops it unanswered. This is
+ * not a proxy: the app answers it like any method it does not serve (405 with Allow, or 404),
+ * through a response of its own on that socket, which then closes.
+ */
+function answerConnect(server: Server, req: IncomingMessage, socket: Socket): void {
+  // `CONNECT host:port` names no path, and Express routes paths only: route it as one (a 404),
+  // logged as it was sent.
+  if (!req.url?.startsWith("/")) {
+    Object.assign(req, { originalUrl: req.url });
+    req.url = `/${req.url ?? ""}`;
+  }
+  // Node has detached its handlers: without one, a reset here would be an uncaught error.
+  socket.on("error", () => socket.destroy());
+  socket.resume(); // whatever the client sends next is not read
+  const res = new ServerResponse(req);
+  res.shouldKeepAlive = false;
+  res.assignSocket(socket);
+  res.once("finish", () => socket.end(() => socket.destroy()));
+  server.emit("request", req, res);
 }
 
 /** Node's own answers to requests it cannot parse, kept, but in the problem+json shape. */
