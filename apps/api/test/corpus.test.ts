@@ -455,6 +455,14 @@ const accessLine = (built: TestApp, reply: WireReply) =>
     2000,
   ).catch(() => undefined);
 
+const createUser = (email: string, { version = "1.1", headers = "" } = {}) => {
+  const body = JSON.stringify({ email });
+  return (
+    `POST ${USERS} HTTP/${version}\r\nHost: x\r\nContent-Type: application/json\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n${headers}\r\n${body}`
+  );
+};
+
 describe("the wire: Node's own answers in the problem shape, and no write applied under an error answer", () => {
   it(`${WIRE.length} requests Node answered itself × ${PATHS.length} paths, and CONNECT to an authority: problem+json with X-Request-ID and an access-log line, zero changed rows`, async () => {
     const { built, server, snapshot } = await seeded();
@@ -482,6 +490,79 @@ describe("the wire: Node's own answers in the problem shape, and no write applie
     expect(await snapshot()).toBe(before);
     console.info(`[corpus] wire: ${requests.length} requests, statuses ${JSON.stringify(statuses)}`);
   });
+
+  it("a complete write on a connection that then ends oddly: the answer delivered is the truth", async () => {
+    const { built, server } = await seeded();
+    const cases: [name: string, data: string, options?: Parameters<typeof wire>[2]][] = [
+      [
+        "Connection: close, then one more byte",
+        `${createUser("close-x@example.com", { headers: "Connection: close\r\n" })}X`,
+      ],
+      ["HTTP/1.0, then one more byte", `${createUser("http10-x@example.com", { version: "1.0" })}X`],
+      ["half-closed right after sending", createUser("half-close@example.com"), { halfClose: true }],
+      ["keep-alive, then bytes that are not HTTP", `${createUser("garbage-after@example.com")}GARBAGE\r\n\r\n`],
+      [
+        "keep-alive, then a request with a bad header",
+        `${createUser("bad-header-after@example.com")}GET /ping HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n`,
+      ],
+    ];
+    const outcomes: Record<string, unknown> = {};
+    for (const [name, data, options] of cases) {
+      const email = /"email":"([^"]+)"/.exec(data)?.[1] ?? "";
+      const { replies } = await wire(server.port, data, options);
+      const stored = (await built.db.client.user.count({ where: { email } })) === 1;
+      outcomes[name] = { statuses: replies.map((reply) => reply.status), stored };
+      // The first answer is the write's own; whatever follows it may refuse the rest.
+      expect(replies[0]?.status, name).toBe(201);
+      expect(stored, name).toBe(true);
+      expect(await accessLine(built, replies[0] as WireReply), name).toBeDefined();
+      for (const reply of replies) expect(contractViolation(reply), name).toBeUndefined();
+    }
+    console.info(`[corpus] writes on ending connections: ${JSON.stringify(outcomes)}`);
+  });
+
+  it("a broken chunked body: a write waiting for it is answered 400 under its own id, one that reads none gets its own answer", async () => {
+    const { built, server } = await seeded();
+    const broken = 'Transfer-Encoding: chunked\r\n\r\n5\r\n{"ema\r\nZZ\r\n';
+    const post = await wire(
+      server.port,
+      `POST ${USERS} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${broken}`,
+    );
+    expect(post.replies.map((reply) => reply.status)).toEqual([400]);
+    const [refused] = post.replies as [WireReply];
+    expect(contractViolation(refused)).toBeUndefined();
+    expect(await accessLine(built, refused)).toMatchObject({ res: { statusCode: 400 } });
+    const [ada] = await built.db.client.user.findMany({ orderBy: { id: "asc" }, take: 1 });
+    const del = await wire(server.port, `DELETE ${USERS}/${ada?.id} HTTP/1.1\r\nHost: x\r\n${broken}`);
+    const stored = await built.db.client.user.count({ where: { id: ada?.id } });
+    expect({ statuses: del.replies.map((reply) => reply.status), stored }).toEqual({ statuses: [204], stored: 0 });
+  });
+
+  it("a write whose client resets the connection before the answer: applied, and logged at warn with its id and outcome", async () => {
+    const { built, server } = await seeded();
+    const email = "reset-before-answer@example.com";
+    // Hold the users table, so the write is still waiting for the database when the client goes.
+    let release: (() => void) | undefined;
+    const held = built.db.client.$transaction(
+      async (tx) => {
+        await tx.$executeRaw`LOCK TABLE users IN EXCLUSIVE MODE`;
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      },
+      { timeout: 20_000 },
+    );
+    await waitFor(() => release);
+    const { replies } = await wire(server.port, createUser(email), { resetAfterMs: 200 });
+    expect(replies).toEqual([]);
+    await waitFor(() => openConnections(server)); // the server saw the reset
+    release?.();
+    await held;
+    const line = await waitFor(() => built.logs.find((entry) => entry.msg === "request aborted"));
+    expect(line).toMatchObject({ level: 40, req: { method: "POST", url: USERS }, res: { statusCode: 201 } });
+    expect(line.requestId).toEqual(expect.any(String));
+    expect(await built.db.client.user.count({ where: { email } })).toBe(1);
+  });
 });
 
 /** Resolves with the first value other than undefined `check` returns; rejects after `timeoutMs`. */
@@ -494,6 +575,12 @@ async function waitFor<T>(check: () => T | undefined | Promise<T | undefined>, t
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** undefined while the server still has a connection open, else true. */
+const openConnections = (server: Listening) =>
+  new Promise<true | undefined>((resolve) =>
+    server.server.getConnections((_error, count) => resolve(count === 0 ? true : undefined)),
+  );
 
 describe("JSON bodies are UTF-8 (RFC 8259)", () => {
   it("no charset or utf-8 in any case is read; every other charset is 415 and nothing is stored", async () => {

@@ -15,9 +15,13 @@ export const notFoundHandler: RequestHandler = (req) => {
  * `exposeInternals` (development).
  */
 export function errorHandler({ exposeInternals }: { exposeInternals: boolean }): ErrorRequestHandler {
-  return (error, req, res, next) => {
+  // Four parameters: that is how Express tells an error handler from a middleware.
+  return (error, req, res, _next) => {
+    // The answer has started (or was given by the server, e.g. for a broken request body): it
+    // cannot change. Say so in the log; Express's final handler would print the stack to stderr.
     if (res.headersSent) {
-      next(error);
+      req.log?.warn({ err: error }, "request failed after its answer started");
+      if (!res.writableEnded) req.socket.destroy();
       return;
     }
     const httpError = toHttpError(error, exposeInternals);

@@ -8,6 +8,7 @@ import type { Express } from "express";
 import { HttpError } from "../http/errors.ts";
 import { PROBLEM_MEDIA_TYPE } from "../http/problem.ts";
 import { REQUEST_ID_HEADER } from "../http/request-id.ts";
+import { Connections } from "./connections.ts";
 import { listen } from "./listen.ts";
 
 export interface RunningServer {
@@ -46,11 +47,15 @@ export function createHttpServer({ config, logger, app }: Pick<ServeOptions, "co
     },
     app,
   );
+  // A client that half-closes after sending ("I am done sending") still reads: answer it, then
+  // close. Node's default ends the connection at once, so the request ran and its answer was lost.
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+  const connections = new Connections(server);
   // Node would answer a bare 417; the app answers it (src/http/guards.ts).
   server.on("checkExpectation", (req, res) => server.emit("request", req, res));
   server.on("connect", (req: IncomingMessage, socket: Socket) => answerConnect(server, req, socket));
   server.on("clientError", (error, socket) =>
-    answerClientError(error as NodeJS.ErrnoException, socket as Socket, logger),
+    answerClientError(error as NodeJS.ErrnoException, socket as Socket, logger, connections),
   );
   return server;
 }
@@ -148,25 +153,86 @@ const CLIENT_ERRORS: Record<string, { status: number; type: string; detail: stri
 };
 
 /**
- * 'clientError': the bytes are not an HTTP request Node can hand to Express (header overflow,
- * bad syntax, timeout). Answer in the one error shape with a fresh request id and close the
- * connection, as Node would, but never echo what was received.
+ * 'clientError': bytes Node cannot turn into a request (header overflow, bad syntax, a timeout,
+ * anything after a request that said `Connection: close`). The rule: never answer for a request
+ * that is already in the app's hands, because it may have done its work (a 400 written there
+ * would tell a client its write failed while it was applied).
+ *
+ * - Nothing owed on the connection: answer in the one error shape with a fresh request id and
+ *   close, as Node would, never echoing what was received; unless the bytes are the body of a
+ *   request already answered, which gets no second answer.
+ * - The last request received is complete, or its operation does not read its body: its answer
+ *   (and any before it) is delivered, then the connection closes; the rest is not read (RFC 9112
+ *   §9.6 for `Connection: close`).
+ * - The error is in the body of the one request owed, which is waiting for that body: no handler
+ *   ran, so that request is what failed: answered with the error, under its own id.
+ * - Otherwise (its answer already started, or pipelined requests ahead of it): the connection
+ *   is dropped; each request's outcome is in its access-log line.
  */
-function answerClientError(error: NodeJS.ErrnoException, socket: Socket, logger: Logger): void {
-  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
-  if (error.code === "ECONNRESET" || !socket.writable || inFlight?.headersSent) {
+function answerClientError(
+  error: NodeJS.ErrnoException,
+  socket: Socket,
+  logger: Logger,
+  connections: Connections,
+): void {
+  if (error.code === "ECONNRESET" || !socket.writable) {
     socket.destroy();
     return;
   }
+  // Already closing after its owed answers: the parser reports the same bytes again.
+  if (connections.closingAfterOwed(socket)) return;
   const known = CLIENT_ERRORS[error.code ?? ""];
   const problem = new HttpError(known?.status ?? 400, {
     type: known?.type ?? "urn:problem:malformed-request",
     detail: known?.detail ?? "The request is not valid HTTP/1.1",
   });
+  const owed = connections.owed(socket);
+  const last = owed.at(-1);
+  if (last === undefined) {
+    const answered = connections.lastReceived(socket);
+    if (answered && !answered.complete) {
+      // The bytes are the rest of a request already answered (its operation read no body).
+      logger.warn(
+        { requestId: answered.id, code: error.code },
+        "client error in the body of a request already answered: connection closed",
+      );
+      connections.closeAfterOwed(socket);
+    } else {
+      answerRaw(socket, problem, logger, error.code);
+    }
+    return;
+  }
+  const requestId = last.req.id;
+  if (last.req.complete || !readsBody(last.req)) {
+    if (connections.closeAfterOwed(socket)) {
+      logger.warn(
+        { requestId, code: error.code },
+        "client error after a request received: answering it, then closing the connection",
+      );
+    }
+    return;
+  }
+  if (owed.length === 1 && !last.headersSent) {
+    logger.warn({ requestId, code: error.code, status: problem.status }, "client error in a request body");
+    const instance = (last.req as IncomingMessage & { originalUrl?: string }).originalUrl ?? last.req.url;
+    last.shouldKeepAlive = false;
+    last
+      .writeHead(problem.status, { "Content-Type": PROBLEM_MEDIA_TYPE })
+      .end(JSON.stringify(problem.toProblem(instance, requestId)));
+    return;
+  }
+  logger.warn({ requestId, code: error.code }, "client error in a request body behind others: connection closed");
+  socket.destroy();
+}
+
+/** Whether something (a body parser) reads the request's body: then its handler waits for it. */
+const readsBody = (req: IncomingMessage) => req.listenerCount("data") > 0 || req.readableFlowing === true;
+
+function answerRaw(socket: Socket, problem: HttpError, logger: Logger, code: string | undefined): void {
   const requestId = randomUUID();
   const body = JSON.stringify(problem.toProblem(undefined, requestId));
   const { status, title } = problem;
-  logger.warn({ requestId, code: error.code, status }, "client error: request rejected before routing");
+  logger.warn({ requestId, code, status }, "client error: request rejected before routing");
   socket.end(
     `HTTP/1.1 ${status} ${title}\r\n` +
       `Content-Type: ${PROBLEM_MEDIA_TYPE}\r\n` +
