@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { connect } from "node:net";
 import path from "node:path";
 import { ExtensionRegistry } from "@repo/extensions";
 import { createLogger } from "@repo/logger";
@@ -51,6 +52,53 @@ describe("serve(): graceful shutdown", () => {
     expect(await closing).toBe(true);
     expect(events).toEqual(["start", "stop"]);
     expect(logs.map((line) => line.msg)).toContain("shutting down: draining in-flight requests");
+  });
+
+  it("closes connections with no request in progress at once (half-sent, idle, silent) and waits only for received ones", async () => {
+    const service = await buildTestApp({ overrides: { PORT: "0", SHUTDOWN_TIMEOUT_MS: "5000" }, start: false });
+    let release: () => void = () => {};
+    const outer = express()
+      .get("/slow", async (_req, res) => {
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        res.json({ finished: true });
+      })
+      .use(service.app);
+    const running = await serve({ ...service, app: outer });
+    const { port } = new URL(running.url);
+    const open = async (data?: string) => {
+      const socket = connect(Number(port), "127.0.0.1");
+      socket.on("error", () => {});
+      await once(socket, "connect");
+      if (data) socket.write(data);
+      const closed = once(socket, "close").then(() => performance.now());
+      return { socket, closed };
+    };
+    const halfSent = await open("GET /api/v1/ready HTTP/1.1\r\nHost: x\r\n");
+    const silent = await open();
+    const idle = await open("GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n");
+    await once(idle.socket, "data");
+    const inFlight = fetch(`${running.url}/slow`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    const started = performance.now();
+    const closing = running.close("SIGTERM");
+    const [halfSentAt, silentAt, idleAt] = await Promise.race([
+      Promise.all([halfSent.closed, silent.closed, idle.closed]),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("not closed within 1 s")), 1000)),
+    ]);
+    release();
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(res.headers.get("connection")).toBe("close");
+    expect(await closing).toBe(true);
+    const drainedMs = performance.now() - started;
+    expect(Math.max(halfSentAt, silentAt, idleAt) - started).toBeLessThan(1000);
+    expect(drainedMs).toBeLessThan(2000);
+    console.info(
+      `[server] drain with a half-sent, a silent and an idle connection: clean in ${Math.round(drainedMs)} ms`,
+    );
   });
 
   it("cuts connections that outlive SHUTDOWN_TIMEOUT_MS and reports an unclean stop", async () => {

@@ -3,13 +3,15 @@ import type { Socket } from "node:net";
 
 /**
  * What the HTTP server knows about each open connection: the answers it still owes on it, in
- * order. That is what tells what a client error may and may not answer: a request already in
- * the app's hands may have done its work.
+ * order. That is what tells a received request (answered, and waited for on shutdown) from bytes
+ * that never became one (a half-sent request, a silent connection: closed at once), and what a
+ * client error may and may not answer: a request already in the app's hands may have done its work.
  */
 export class Connections {
   readonly #owed = new Map<Socket, ServerResponse[]>();
   readonly #closing = new WeakSet<Socket>();
   readonly #lastReceived = new WeakMap<Socket, IncomingMessage>();
+  #draining = false;
 
   constructor(server: Server) {
     server.on("connection", (socket: Socket) => {
@@ -54,13 +56,31 @@ export class Connections {
     return true;
   }
 
+  /**
+   * Graceful drain: a connection with no request received (idle keep-alive, a half-sent request,
+   * a client that never sent a byte) is closed at once; the others once their answers are
+   * delivered, each answer saying `Connection: close`.
+   */
+  drain(): void {
+    this.#draining = true;
+    for (const socket of this.#owed.keys()) this.closeAfterOwed(socket);
+  }
+
+  /** Past the drain's bound: every connection, now. */
+  destroyAll(): void {
+    for (const socket of this.#owed.keys()) socket.destroy();
+  }
+
   #received(req: IncomingMessage, res: ServerResponse): void {
-    const owed = this.#owed.get(req.socket);
+    const socket = req.socket;
+    const owed = this.#owed.get(socket);
     owed?.push(res);
-    this.#lastReceived.set(req.socket, req);
+    this.#lastReceived.set(socket, req);
+    if (this.#draining) res.shouldKeepAlive = false;
     // 'close' follows 'finish', and also comes alone when the connection goes first.
     res.once("close", () => {
       if (owed) owed.splice(owed.indexOf(res), 1);
+      if (this.#draining && this.owed(socket).length === 0) end(socket);
     });
   }
 }

@@ -15,9 +15,9 @@ export interface RunningServer {
   server: Server;
   url: string;
   /**
-   * Graceful stop: readiness turns 503, the listener closes, in-flight requests finish
-   * (bounded by SHUTDOWN_TIMEOUT_MS), then extensions stop in reverse order.
-   * Resolves true when everything drained in time.
+   * Graceful stop: readiness turns 503, the listener closes, connections with no request
+   * received close at once, received requests finish (bounded by SHUTDOWN_TIMEOUT_MS), then
+   * extensions stop in reverse order. Resolves true when everything drained in time.
    */
   close(reason: string): Promise<boolean>;
 }
@@ -35,7 +35,11 @@ type ServeOptions = { config: Config; logger: Logger; registry: ExtensionRegistr
  * requests Node would answer or drop itself (no Host, an unmet Expect, CONNECT, bytes it cannot
  * parse) answered in the problem shape. Tests listen on it to exercise the real server.
  */
-export function createHttpServer({ config, logger, app }: Pick<ServeOptions, "config" | "logger" | "app">): Server {
+export function createHttpServer(options: Pick<ServeOptions, "config" | "logger" | "app">): Server {
+  return buildServer(options).server;
+}
+
+function buildServer({ config, logger, app }: Pick<ServeOptions, "config" | "logger" | "app">) {
   const server = createServer(
     {
       keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
@@ -57,23 +61,13 @@ export function createHttpServer({ config, logger, app }: Pick<ServeOptions, "co
   server.on("clientError", (error, socket) =>
     answerClientError(error as NodeJS.ErrnoException, socket as Socket, logger, connections),
   );
-  return server;
+  return { server, connections };
 }
 
 /** Starts the extensions, then listens on HOST:PORT with the configured timeouts. */
 export async function serve({ config, logger, registry, app }: ServeOptions): Promise<RunningServer> {
   await registry.start();
-  const server = createHttpServer({ config, logger, app });
-  let closing = false;
-  // Responses not yet sent. When draining starts they switch to `Connection: close`, so
-  // keep-alive clients reconnect elsewhere and their sockets do not hold the drain open.
-  const pending = new Set<ServerResponse>();
-  server.prependListener("request", (_req, res: ServerResponse) => {
-    if (closing) res.shouldKeepAlive = false;
-    pending.add(res);
-    // 'close' follows 'finish', and also comes alone when the client goes away first.
-    res.once("close", () => pending.delete(res));
-  });
+  const { server, connections } = buildServer({ config, logger, app });
 
   let url: string;
   try {
@@ -89,23 +83,24 @@ export async function serve({ config, logger, registry, app }: ServeOptions): Pr
     if (names.length > 0) logger.warn({ failed }, `not ready: ${names.join(", ")}`);
   });
 
+  let closing = false;
   const close = async (reason: string): Promise<boolean> => {
     if (closing) return false;
     closing = true;
     logger.info({ reason }, "shutting down: draining in-flight requests");
     registry.beginShutdown();
-    for (const res of pending) if (!res.headersSent) res.shouldKeepAlive = false;
     const drained = new Promise<boolean>((resolve) => server.close(() => resolve(true)));
+    // Answers switch to `Connection: close`, so keep-alive clients reconnect elsewhere.
+    connections.drain();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), config.SHUTDOWN_TIMEOUT_MS);
     });
-    server.closeIdleConnections();
     const clean = await Promise.race([drained, timedOut]);
     clearTimeout(timer);
     if (!clean) {
       logger.warn({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, "shutdown timeout: closing remaining connections");
-      server.closeAllConnections();
+      connections.destroyAll();
     }
     await registry.stop();
     logger.info({ clean }, "stopped");
