@@ -67,8 +67,8 @@ export function createApp({ config, logger, registry, db, context, metrics }: Ap
   app.set("trust proxy", config.TRUST_PROXY);
 
   // Every request: metrics first (they time everything), the id before anything logs, the
-  // logger before the context that carries it, then what is refused before any routing (no
-  // Host, an unmet Expect).
+  // logger before the context that carries it, then what is refused before any routing (past
+  // MAX_CONNECTIONS, no Host, an unmet Expect).
   if (metrics) app.use(metrics.middleware);
   app.use(requestId);
   app.use(createHttpLogger({ logger, requestId: (req) => String(req.id) }));

@@ -1,25 +1,44 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import type { Logger } from "@repo/logger";
+
+export interface ConnectionsOptions {
+  /** Open connections served at once; one past it is refused (see `overCapacity`). 0 = no limit. */
+  maxConnections: number;
+  /** Once an answer is complete, the time its client has to take it before the connection is cut. */
+  sendTimeoutMs: number;
+  logger: Logger;
+}
 
 /**
  * What the HTTP server knows about each open connection: the answers it still owes on it, in
  * order. That is what tells a received request (answered, and waited for on shutdown) from bytes
- * that never became one (a half-sent request, a silent connection: closed at once), and what a
- * client error may and may not answer: a request already in the app's hands may have done its work.
+ * that never became one (a half-sent request, a silent connection: closed at once), what a
+ * client error may and may not answer (a request already in the app's hands may have done its
+ * work), and whether a connection came in past the limit.
  */
 export class Connections {
   readonly #owed = new Map<Socket, ServerResponse[]>();
   readonly #closing = new WeakSet<Socket>();
   readonly #lastReceived = new WeakMap<Socket, IncomingMessage>();
+  readonly #overCapacity = new WeakSet<Socket>();
+  readonly #options: ConnectionsOptions;
   #draining = false;
 
-  constructor(server: Server) {
+  constructor(server: Server, options: ConnectionsOptions) {
+    this.#options = options;
     server.on("connection", (socket: Socket) => {
       this.#owed.set(socket, []);
       socket.once("close", () => this.#owed.delete(socket));
+      if (options.maxConnections > 0 && this.#owed.size > options.maxConnections) this.#overCapacity.add(socket);
     });
     // First, so every request is known before the app sees it.
     server.prependListener("request", (req: IncomingMessage, res: ServerResponse) => this.#received(req, res));
+  }
+
+  /** Whether the connection was accepted while the limit was already reached. */
+  overCapacity(socket: Socket): boolean {
+    return this.#overCapacity.has(socket);
   }
 
   /** The answers not yet delivered on this connection, oldest first. */
@@ -82,6 +101,20 @@ export class Connections {
       if (owed) owed.splice(owed.indexOf(res), 1);
       if (this.#draining && this.owed(socket).length === 0) end(socket);
     });
+    // The answer is complete and handed to the socket: the client has sendTimeoutMs to take it.
+    res.once("prefinish", () => {
+      const timer = setTimeout(() => this.#notTaken(req, res), this.#options.sendTimeoutMs).unref();
+      res.once("close", () => clearTimeout(timer));
+    });
+  }
+
+  #notTaken(req: IncomingMessage, res: ServerResponse): void {
+    const { sendTimeoutMs: timeoutMs, logger } = this.#options;
+    logger.warn(
+      { requestId: req.id, status: res.statusCode, timeoutMs },
+      "answer not taken within SEND_TIMEOUT_MS: connection closed",
+    );
+    req.socket.destroy();
   }
 }
 

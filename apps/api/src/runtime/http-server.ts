@@ -6,6 +6,7 @@ import type { ExtensionRegistry } from "@repo/extensions";
 import type { Logger } from "@repo/logger";
 import type { Express } from "express";
 import { HttpError } from "../http/errors.ts";
+import { markOverCapacity } from "../http/guards.ts";
 import { PROBLEM_MEDIA_TYPE } from "../http/problem.ts";
 import { REQUEST_ID_HEADER } from "../http/request-id.ts";
 import { Connections } from "./connections.ts";
@@ -28,12 +29,20 @@ export interface RunningServer {
  */
 export const MAX_HEADER_SIZE = 16 * 1024;
 
+/**
+ * How often Node looks for requests past HEADERS_TIMEOUT_MS / REQUEST_TIMEOUT_MS. Its default is
+ * 30 s, which let a 10 s headers timeout fire after 29 s: at this interval both fire within about
+ * half a second of their setting. The sweep walks only connections with a request under way.
+ */
+const TIMEOUT_CHECK_INTERVAL_MS = 500;
+
 type ServeOptions = { config: Config; logger: Logger; registry: ExtensionRegistry; app: Express };
 
 /**
- * The HTTP server, not yet listening: the configured timeouts, the header size limit, and the
- * requests Node would answer or drop itself (no Host, an unmet Expect, CONNECT, bytes it cannot
- * parse) answered in the problem shape. Tests listen on it to exercise the real server.
+ * The HTTP server, not yet listening: the configured timeouts and connection limit, the header
+ * size limit, and the requests Node would answer or drop itself (no Host, an unmet Expect,
+ * CONNECT, bytes it cannot parse) answered in the problem shape. Tests listen on it to exercise
+ * the real server.
  */
 export function createHttpServer(options: Pick<ServeOptions, "config" | "logger" | "app">): Server {
   return buildServer(options).server;
@@ -45,6 +54,7 @@ function buildServer({ config, logger, app }: Pick<ServeOptions, "config" | "log
       keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
       headersTimeout: config.HEADERS_TIMEOUT_MS,
       requestTimeout: config.REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
       maxHeaderSize: MAX_HEADER_SIZE,
       // Node would answer a bare 400 itself; the app answers it (src/http/guards.ts).
       requireHostHeader: false,
@@ -54,7 +64,14 @@ function buildServer({ config, logger, app }: Pick<ServeOptions, "config" | "log
   // A client that half-closes after sending ("I am done sending") still reads: answer it, then
   // close. Node's default ends the connection at once, so the request ran and its answer was lost.
   (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
-  const connections = new Connections(server);
+  const connections = new Connections(server, {
+    maxConnections: config.MAX_CONNECTIONS,
+    sendTimeoutMs: config.SEND_TIMEOUT_MS,
+    logger,
+  });
+  server.prependListener("request", (req: IncomingMessage) => {
+    if (connections.overCapacity(req.socket)) markOverCapacity(req);
+  });
   // Node would answer a bare 417; the app answers it (src/http/guards.ts).
   server.on("checkExpectation", (req, res) => server.emit("request", req, res));
   server.on("connect", (req: IncomingMessage, socket: Socket) => answerConnect(server, req, socket));
