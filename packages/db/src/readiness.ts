@@ -25,8 +25,11 @@ export function readinessCheck(
   let upToDate = false;
   return () =>
     withTimeout(timeoutMs, async () => {
-      await client.$queryRaw`SELECT 1`;
-      if (upToDate) return;
+      if (upToDate) {
+        await client.$queryRaw`SELECT 1`;
+        return;
+      }
+      // These queries also tell that the database answers.
       const { pending, failed } = await unapplied(client, prismaDir);
       if (failed.length > 0) {
         throw new Error(`migration failed: ${failed.join(", ")} (resolve it, then run \`db migrate\`)`);

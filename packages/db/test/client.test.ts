@@ -118,6 +118,7 @@ describe("createDb: readiness means the schema is there", () => {
     const db = createDb({ ...database.options, poolMax: 2, timeoutMs: 5000, ...(prismaDir ? { prismaDir } : {}) });
     await db.start();
     onTestFinished(() => db.stop());
+    await db.client.$queryRaw`SELECT 1`; // open the PGlite copy before any check is timed
     return db;
   }
 
