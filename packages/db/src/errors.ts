@@ -15,6 +15,12 @@ const UNAVAILABLE_CODES = new Set(["P1000", "P1001", "P1002", "P1003", "P1008", 
 const UNAVAILABLE_MESSAGES =
   /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|timeout exceeded when trying to connect|Query read timeout|statement timeout|terminating connection|the database system is (starting up|shutting down|in recovery mode|not yet accepting connections)|PGlite is closed|database is not started|Can't reach database server|Code: `(08[0-9A-Z]{3}|53300|57P0[123])`/i;
 
+/**
+ * node-postgres' own Errors for a connection that ended under a query ("Connection terminated
+ * unexpectedly" when the server went away): Prisma's pg adapter lets them through unwrapped.
+ */
+const PG_CONNECTION_ENDED = /^Connection terminated( unexpectedly| due to connection timeout)?$/;
+
 /** A query on the embedded database before it started or after it stopped. */
 export class DatabaseClosedError extends Error {
   override name = "DatabaseClosedError";
@@ -32,8 +38,8 @@ export function isDbError(error: unknown): boolean {
     error instanceof Prisma.PrismaClientRustPanicError ||
     error instanceof DriverAdapterError ||
     error instanceof DatabaseClosedError ||
-    // PGlite's own error, which Prisma passes through as it is.
-    (error instanceof Error && error.message === "PGlite is closed")
+    // PGlite's and node-postgres' own errors, which Prisma passes through as they are.
+    (error instanceof Error && (error.message === "PGlite is closed" || PG_CONNECTION_ENDED.test(error.message)))
   );
 }
 

@@ -59,6 +59,16 @@ describe("the Prisma client over the db extension", () => {
     expect(classifyDbError(new Error("Database error. Code: `23505`. Message: `duplicate`"))).toBeUndefined();
   });
 
+  it("takes node-postgres' own 'connection terminated' errors, which reach the app unwrapped, for the database's", () => {
+    // What a query in flight got when PostgreSQL stopped with `pg_ctl stop -m immediate`: a plain
+    // Error from pg's Client, not a Prisma one; apps/api/test/faults/database.test.ts saw it as a 500.
+    for (const message of ["Connection terminated unexpectedly", "Connection terminated"]) {
+      expect(isDbError(new Error(message)), message).toBe(true);
+      expect(classifyDbError(new Error(message)), message).toBe("unavailable");
+    }
+    expect(isDbError(new Error("connection terminated by the app"))).toBe(false);
+  });
+
   it("runs transactions", async () => {
     const { client } = await startedDb();
     await expect(
