@@ -11,6 +11,7 @@ import packageJson from "../package.json" with { type: "json" };
 import { createAuthenticator } from "./http/auth.ts";
 import type { RequestContextStore } from "./http/context.ts";
 import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
+import { requestGuards } from "./http/guards.ts";
 import { type MountedOperation, mountRoutes, type WingPolicy } from "./http/operation.ts";
 import { rateLimiter } from "./http/rate-limit.ts";
 import { requestId } from "./http/request-id.ts";
@@ -98,7 +99,8 @@ export function createApp({
   app.set("trust proxy", config.TRUST_PROXY);
 
   // Every request: metrics first (they time everything), the id before anything logs, the
-  // logger before the context that carries it.
+  // logger before the context that carries it, then what is refused before any routing (past
+  // MAX_CONNECTIONS, no Host, an unmet Expect).
   if (metrics) app.use(metrics.middleware);
   app.use(requestId);
   app.use(
@@ -109,6 +111,7 @@ export function createApp({
     }),
   );
   app.use(context.middleware);
+  app.use(requestGuards);
 
   const sessions = sessionsService({ db, ...auth });
   const authenticate = createAuthenticator({

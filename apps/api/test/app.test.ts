@@ -133,31 +133,45 @@ describe("routes", () => {
 describe("readiness", () => {
   it("is 200 when every extension check passes", async () => {
     const up = { name: "cache", start: async () => {}, stop: async () => {}, check: async () => {} };
-    const { app } = await buildTestApp({ extensions: [up] });
+    const { app } = await buildTestApp({ extensions: [up], open: true });
     const res = await request(app).get("/api/v1/ready").expect(200);
     expect(res.body).toMatchObject({ status: "ready", checks: { db: { status: "ok" }, cache: { status: "ok" } } });
   });
 
-  it("is 503 in the problem shape when a check fails, and 200 again once it recovers", async () => {
-    let healthy = false;
-    const flaky = {
-      name: "cache",
-      start: async () => {},
-      stop: async () => {},
-      check: async () => {
-        if (!healthy) throw new Error("connection refused");
-      },
-    };
-    const { app } = await buildTestApp({ extensions: [flaky] });
+  const flaky = (state: { healthy: boolean }) => ({
+    name: "cache",
+    start: async () => {},
+    stop: async () => {},
+    check: async () => {
+      if (!state.healthy) throw new Error("connection refused by cache.internal:6379");
+    },
+  });
+
+  it("is 503 in the problem shape naming the failed check, not why (the log says why, with the request id); 200 again once it recovers", async () => {
+    const state = { healthy: false };
+    const { app, logs } = await buildTestApp({ extensions: [flaky(state)], open: true });
     const res = await request(app).get("/api/v1/ready").expect(503).expect("content-type", PROBLEM);
     expect(res.body).toMatchObject({
       status: 503,
       title: "Service Unavailable",
-      detail: "a dependency is not ready",
-      checks: { cache: { status: "error", error: "connection refused" } },
+      detail: "not ready: cache",
+      checks: { cache: { status: "error", durationMs: expect.any(Number) }, db: { status: "ok" } },
     });
-    healthy = true;
+    expect(res.body.checks.cache).not.toHaveProperty("error");
+    expect(res.text).not.toContain("cache.internal");
+    const logged = logs.find((line) => line.requestId === res.body.requestId && line.msg === "not ready: cache");
+    expect(logged).toMatchObject({ level: 40, failed: { cache: "connection refused by cache.internal:6379" } });
+    state.healthy = true;
     await request(app).get("/api/v1/ready").expect(200);
+  });
+
+  it("says why a check failed in the body too, in development only", async () => {
+    const { app } = await buildTestApp({ extensions: [flaky({ healthy: false })], profile: "development", open: true });
+    const res = await request(app).get("/api/v1/ready").expect(503);
+    expect(res.body.checks.cache).toMatchObject({
+      status: "error",
+      error: "connection refused by cache.internal:6379",
+    });
   });
 
   it("is 503 once shutdown begins", async () => {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { contractViolation, type Listening, listen, type RawRequest, type RawResponse } from "./raw-http.ts";
+import {
+  contractViolation,
+  type Listening,
+  listen,
+  type RawRequest,
+  type RawResponse,
+  type WireReply,
+  wire,
+} from "./raw-http.ts";
 import { buildTestApp, type TestApp } from "./support.ts";
 
 // The bad-input corpus: every case is sent to every route (or, for ids and pagination, to the
@@ -82,6 +90,29 @@ const BODIES: Case[] = [
     },
   ],
   ["json with utf-16 charset", { headers: { "content-type": "application/json; charset=utf-16" }, body: "{}" }],
+  // JSON is UTF-8 (RFC 8259): any other charset is refused, never decoded into something else.
+  [
+    "UTF-7 charset: +ADw-script+AD4- decodes to <script>",
+    {
+      headers: { "content-type": "application/json; charset=utf-7" },
+      body: '{"email":"utf7@example.com","name":"+ADw-script+AD4-"}',
+    },
+  ],
+  [
+    "UTF-16LE charset, UTF-16LE bytes",
+    {
+      headers: { "content-type": "application/json; charset=utf-16le" },
+      body: Buffer.from('{"email":"utf16@example.com"}', "utf16le"),
+    },
+  ],
+  [
+    "latin1 charset, ASCII bytes",
+    { headers: { "content-type": "application/json; charset=iso-8859-1" }, body: '{"email":"latin1@example.com"}' },
+  ],
+  [
+    "quoted UTF-32 charset",
+    { headers: { "content-type": 'application/json; charset="utf-32"' }, body: '{"email":"utf32@example.com"}' },
+  ],
   ["json-ish type", { headers: { "content-type": "application/jsonx" }, body: '{"email":"a@example.com"}' }],
   [
     "gzip claimed, plain sent",
@@ -407,5 +438,181 @@ describe("bad-input corpus: zero 5xx, zero crashes, every error in problem+json,
       const read = await server.send("GET", `${USERS}/${id}`);
       expect((read.body as { name: string }).name, name).toBe(name);
     }
+  });
+});
+
+// The wire: requests Node itself used to answer (a bare 400 or 417) or drop (CONNECT) before the
+// app saw them, and complete writes on connections that end oddly. Expected: every answer in
+// problem+json with its X-Request-ID in an access-log line, and the answer a client gets is the
+// truth: a 2xx means the row is there, a 4xx that it is not. Where no answer can be delivered,
+// a warn line names the request and its outcome.
+
+const WIRE: [name: string, raw: (path: string) => string][] = [
+  ["HTTP/1.1 without Host", (path) => `GET ${path} HTTP/1.1\r\n\r\n`],
+  ["Expect: foo", (path) => `GET ${path} HTTP/1.1\r\nHost: x\r\nExpect: foo\r\n\r\n`],
+  ["CONNECT to the path", (path) => `CONNECT ${path} HTTP/1.1\r\nHost: x\r\n\r\n`],
+];
+const PATHS = [...new Set(ROUTES.map((route) => route.path))];
+
+/** The access-log line of the request a reply answered (written as the reply leaves: wait a little). */
+const accessLine = (built: TestApp, reply: WireReply) =>
+  waitFor(
+    () =>
+      built.logs.find(
+        (line) =>
+          line.requestId === reply.headers["x-request-id"] &&
+          (line.msg === "request completed" || line.msg === "request errored"),
+      ),
+    2000,
+  ).catch(() => undefined);
+
+const createUser = (email: string, { version = "1.1", headers = "" } = {}) => {
+  const body = JSON.stringify({ email });
+  return (
+    `POST ${USERS} HTTP/${version}\r\nHost: x\r\nContent-Type: application/json\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n${headers}\r\n${body}`
+  );
+};
+
+describe("the wire: Node's own answers in the problem shape, and no write applied under an error answer", () => {
+  it(`${WIRE.length} requests Node answered itself × ${PATHS.length} paths, and CONNECT to an authority: problem+json with X-Request-ID and an access-log line, zero changed rows`, async () => {
+    const { built, server, snapshot } = await seeded();
+    const before = await snapshot();
+    const violations: string[] = [];
+    const statuses: Record<string, number> = {};
+    const requests: [label: string, raw: string][] = [
+      ...PATHS.flatMap((path) => WIRE.map(([name, raw]): [string, string] => [`${path} [${name}]`, raw(path)])),
+      ["CONNECT to an authority", "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"],
+    ];
+    for (const [label, raw] of requests) {
+      const { replies } = await wire(server.port, raw, { untilReplies: 1, timeoutMs: 3000 });
+      const [reply] = replies;
+      if (!reply || replies.length !== 1) {
+        violations.push(`${label}: ${replies.length} replies`);
+        continue;
+      }
+      statuses[reply.status] = (statuses[reply.status] ?? 0) + 1;
+      const violation = contractViolation(reply);
+      if (violation) violations.push(`${label}: ${violation}`);
+      else if (reply.status < 400) violations.push(`${label}: answered ${reply.status}`);
+      else if (!(await accessLine(built, reply))) violations.push(`${label}: no access-log line for ${reply.status}`);
+    }
+    expect(violations).toEqual([]);
+    expect(await snapshot()).toBe(before);
+    console.info(`[corpus] wire: ${requests.length} requests, statuses ${JSON.stringify(statuses)}`);
+  });
+
+  it("a complete write on a connection that then ends oddly: the answer delivered is the truth", async () => {
+    const { built, server } = await seeded();
+    const cases: [name: string, data: string, options?: Parameters<typeof wire>[2]][] = [
+      [
+        "Connection: close, then one more byte",
+        `${createUser("close-x@example.com", { headers: "Connection: close\r\n" })}X`,
+      ],
+      ["HTTP/1.0, then one more byte", `${createUser("http10-x@example.com", { version: "1.0" })}X`],
+      ["half-closed right after sending", createUser("half-close@example.com"), { halfClose: true }],
+      ["keep-alive, then bytes that are not HTTP", `${createUser("garbage-after@example.com")}GARBAGE\r\n\r\n`],
+      [
+        "keep-alive, then a request with a bad header",
+        `${createUser("bad-header-after@example.com")}GET /ping HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n`,
+      ],
+    ];
+    const outcomes: Record<string, unknown> = {};
+    for (const [name, data, options] of cases) {
+      const email = /"email":"([^"]+)"/.exec(data)?.[1] ?? "";
+      const { replies } = await wire(server.port, data, options);
+      const stored = (await built.db.client.user.count({ where: { email } })) === 1;
+      outcomes[name] = { statuses: replies.map((reply) => reply.status), stored };
+      // The first answer is the write's own; whatever follows it may refuse the rest.
+      expect(replies[0]?.status, name).toBe(201);
+      expect(stored, name).toBe(true);
+      expect(await accessLine(built, replies[0] as WireReply), name).toBeDefined();
+      for (const reply of replies) expect(contractViolation(reply), name).toBeUndefined();
+    }
+    console.info(`[corpus] writes on ending connections: ${JSON.stringify(outcomes)}`);
+  });
+
+  it("a broken chunked body: a write waiting for it is answered 400 under its own id, one that reads none gets its own answer", async () => {
+    const { built, server } = await seeded();
+    const broken = 'Transfer-Encoding: chunked\r\n\r\n5\r\n{"ema\r\nZZ\r\n';
+    const post = await wire(
+      server.port,
+      `POST ${USERS} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${broken}`,
+    );
+    expect(post.replies.map((reply) => reply.status)).toEqual([400]);
+    const [refused] = post.replies as [WireReply];
+    expect(contractViolation(refused)).toBeUndefined();
+    expect(await accessLine(built, refused)).toMatchObject({ res: { statusCode: 400 } });
+    const [ada] = await built.db.client.user.findMany({ orderBy: { id: "asc" }, take: 1 });
+    const del = await wire(server.port, `DELETE ${USERS}/${ada?.id} HTTP/1.1\r\nHost: x\r\n${broken}`);
+    const stored = await built.db.client.user.count({ where: { id: ada?.id } });
+    expect({ statuses: del.replies.map((reply) => reply.status), stored }).toEqual({ statuses: [204], stored: 0 });
+  });
+
+  it("a write whose client resets the connection before the answer: applied, and logged at warn with its id and outcome", async () => {
+    const { built, server } = await seeded();
+    const email = "reset-before-answer@example.com";
+    // Hold the users table, so the write is still waiting for the database when the client goes.
+    let release: (() => void) | undefined;
+    const held = built.db.client.$transaction(
+      async (tx) => {
+        await tx.$executeRaw`LOCK TABLE users IN EXCLUSIVE MODE`;
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      },
+      { timeout: 20_000 },
+    );
+    await waitFor(() => release);
+    const { replies } = await wire(server.port, createUser(email), { resetAfterMs: 200 });
+    expect(replies).toEqual([]);
+    await waitFor(() => openConnections(server)); // the server saw the reset
+    release?.();
+    await held;
+    const line = await waitFor(() => built.logs.find((entry) => entry.msg === "request aborted"));
+    expect(line).toMatchObject({ level: 40, req: { method: "POST", url: USERS }, res: { statusCode: 201 } });
+    expect(line.requestId).toEqual(expect.any(String));
+    expect(await built.db.client.user.count({ where: { email } })).toBe(1);
+  });
+});
+
+/** Resolves with the first value other than undefined `check` returns; rejects after `timeoutMs`. */
+async function waitFor<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const found = await check();
+    if (found !== undefined) return found;
+    if (performance.now() > deadline) throw new Error(`nothing within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** undefined while the server still has a connection open, else true. */
+const openConnections = (server: Listening) =>
+  new Promise<true | undefined>((resolve) =>
+    server.server.getConnections((_error, count) => resolve(count === 0 ? true : undefined)),
+  );
+
+describe("JSON bodies are UTF-8 (RFC 8259)", () => {
+  it("no charset or utf-8 in any case is read; every other charset is 415 and nothing is stored", async () => {
+    const { built, server } = await seeded();
+    const body = (email: string) => JSON.stringify({ email, name: "+ADw-script+AD4-" });
+    for (const type of ["application/json", "application/json; charset=utf-8", 'application/json; charset="UTF-8"']) {
+      const email = `ok-${built.logs.length}@example.com`;
+      const res = await server.send("POST", USERS, { headers: { "content-type": type }, body: body(email) });
+      expect(res.status, type).toBe(201);
+      expect((res.body as { name: string }).name, type).toBe("+ADw-script+AD4-");
+    }
+    for (const charset of ["utf-7", "UTF-7", "utf-16", "utf-16be", "utf-32le", "iso-8859-1", "windows-1252", "utf8"]) {
+      const email = `refused-${charset}@example.com`;
+      const res = await server.send("POST", USERS, {
+        headers: { "content-type": `application/json; charset=${charset}` },
+        body: body(email),
+      });
+      expect(res.status, charset).toBe(415);
+      expect(contractViolation(res), charset).toBeUndefined();
+      expect(await built.db.client.user.count({ where: { email } }), charset).toBe(0);
+    }
+    expect(await built.db.client.user.count({ where: { name: "<script>" } })).toBe(0);
   });
 });

@@ -74,7 +74,7 @@ describe("request context", () => {
 describe("app factory", () => {
   it("builds apps that share no state", async () => {
     const a = await buildTestApp({ overrides: { BODY_LIMIT: "1kb" } });
-    const b = await buildTestApp();
+    const b = await buildTestApp({ open: true });
     const body = JSON.stringify({ a: "x".repeat(2000) });
     await request(a.app).post("/api/v1/users").set("content-type", "application/json").send(body).expect(413);
     await request(b.app).post("/api/v1/users").set("content-type", "application/json").send(body).expect(400);

@@ -1,14 +1,32 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { connect } from "node:net";
 import path from "node:path";
 import { ExtensionRegistry } from "@repo/extensions";
 import { createLogger } from "@repo/logger";
-import express from "express";
+import express, { type RequestHandler } from "express";
 import { afterEach, describe, expect, it } from "vitest";
 import { serve } from "../src/runtime/http-server.ts";
 import { buildTestApp, type LogLine, testConfig } from "./support.ts";
 
 const API_DIR = path.resolve(import.meta.dirname, "..");
+
+/** A route that answers only when released; `entered` resolves once a request reached it. */
+function slowRoute() {
+  let release: () => void = () => {};
+  let arrived: () => void = () => {};
+  const entered = new Promise<void>((resolve) => {
+    arrived = resolve;
+  });
+  const handler: RequestHandler = async (_req, res) => {
+    await new Promise<void>((resolve) => {
+      release = resolve;
+      arrived();
+    });
+    res.json({ finished: true });
+  };
+  return { handler, entered, release: () => release() };
+}
 
 describe("serve(): graceful shutdown", () => {
   it("lets an in-flight request finish, turns readiness 503, refuses new connections, stops extensions", async () => {
@@ -25,25 +43,18 @@ describe("serve(): graceful shutdown", () => {
         },
       ],
     });
-    let release: () => void = () => {};
-    const outer = express()
-      .get("/slow", async (_req, res) => {
-        await new Promise<void>((resolve) => {
-          release = resolve;
-        });
-        res.json({ finished: true });
-      })
-      .use(service.app);
+    const slow = slowRoute();
+    const outer = express().get("/slow", slow.handler).use(service.app);
     const { registry, logs } = service;
     const running = await serve({ ...service, app: outer });
 
     const inFlight = fetch(`${running.url}/slow`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await slow.entered; // received: the drain must wait for it
     const closing = running.close("SIGTERM");
     expect((await fetch(`${running.url}/api/v1/ready`).catch(() => undefined))?.status ?? "refused").toBe("refused");
     expect(registry.state).toBe("stopping");
     expect(events).toEqual(["start"]);
-    release();
+    slow.release();
     const res = await inFlight;
     expect(res.status).toBe(200);
     expect(res.headers.get("connection")).toBe("close");
@@ -53,14 +64,55 @@ describe("serve(): graceful shutdown", () => {
     expect(logs.map((line) => line.msg)).toContain("shutting down: draining in-flight requests");
   });
 
+  it("closes connections with no request in progress at once (half-sent, idle, silent) and waits only for received ones", async () => {
+    const service = await buildTestApp({ overrides: { PORT: "0", SHUTDOWN_TIMEOUT_MS: "5000" }, start: false });
+    const slow = slowRoute();
+    const outer = express().get("/slow", slow.handler).use(service.app);
+    const running = await serve({ ...service, app: outer });
+    const { port } = new URL(running.url);
+    const open = async (data?: string) => {
+      const socket = connect(Number(port), "127.0.0.1");
+      socket.on("error", () => {});
+      await once(socket, "connect");
+      if (data) socket.write(data);
+      const closed = once(socket, "close").then(() => performance.now());
+      return { socket, closed };
+    };
+    const halfSent = await open("GET /api/v1/ready HTTP/1.1\r\nHost: x\r\n");
+    const silent = await open();
+    const idle = await open("GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n");
+    await once(idle.socket, "data");
+    const inFlight = fetch(`${running.url}/slow`);
+    await slow.entered;
+
+    const started = performance.now();
+    const closing = running.close("SIGTERM");
+    const [halfSentAt, silentAt, idleAt] = await Promise.race([
+      Promise.all([halfSent.closed, silent.closed, idle.closed]),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("not closed within 1 s")), 1000)),
+    ]);
+    slow.release();
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(res.headers.get("connection")).toBe("close");
+    // Clean: the drain did not run into SHUTDOWN_TIMEOUT_MS (extensions stop after it).
+    expect(await closing).toBe(true);
+    const drainedMs = performance.now() - started;
+    expect(Math.max(halfSentAt, silentAt, idleAt) - started).toBeLessThan(1000);
+    console.info(
+      `[server] drain with a half-sent, a silent and an idle connection: clean in ${Math.round(drainedMs)} ms`,
+    );
+  });
+
   it("cuts connections that outlive SHUTDOWN_TIMEOUT_MS and reports an unclean stop", async () => {
     const config = testConfig({ PORT: "0", SHUTDOWN_TIMEOUT_MS: "100" });
     const logger = createLogger({ level: "silent" });
     const registry = new ExtensionRegistry({ checkTimeoutMs: 100 });
-    const hanging = express().get("/hang", () => {});
+    const hang = slowRoute();
+    const hanging = express().get("/hang", hang.handler);
     const running = await serve({ config, logger, registry, app: hanging });
     const request = fetch(`${running.url}/hang`).catch((error: Error) => error);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await hang.entered;
     expect(await running.close("SIGTERM")).toBe(false);
     expect(await request).toBeInstanceOf(Error);
   });

@@ -1,5 +1,5 @@
 import { Writable } from "node:stream";
-import type { ConfigInput } from "@repo/config";
+import type { ConfigInput, Profile } from "@repo/config";
 import { createDb } from "@repo/db";
 import { type TestDatabase, testDatabases } from "@repo/db/testing";
 import type { Extension } from "@repo/extensions";
@@ -36,11 +36,18 @@ export function captureLogs() {
 
 export interface TestAppOptions {
   overrides?: ConfigInput;
+  /** Another profile than "test", e.g. to see what development shows that the others do not. */
+  profile?: Profile;
   extensions?: Extension[];
   /** PostgreSQL only: rewrite the test database's URL (e.g. to go through a proxy). */
   databaseUrl?: (url: string) => string;
   /** Leave the extensions stopped (for a test that hands the service to `serve()`, which starts them). */
   start?: boolean;
+  /**
+   * Open the database before returning: a PGlite copy is made on first use, which on a loaded
+   * machine can take longer than the readiness timeout a test is about to measure.
+   */
+  open?: boolean;
 }
 
 export interface TestApp extends Service {
@@ -95,8 +102,10 @@ export async function buildTestApp({
   extensions = [],
   databaseUrl = (url) => url,
   start = true,
+  profile,
+  open = false,
 }: TestAppOptions = {}): Promise<TestApp> {
-  const config = testConfig(overrides);
+  const config = testConfig(overrides, profile);
   const { lines, destination } = captureLogs();
   const logger = createLogger({ level: "debug", destination });
   const database = await databases.create();
@@ -113,6 +122,7 @@ export async function buildTestApp({
   // Open the PGlite copy now (it loads on first use): a test's first query, often a readiness
   // check bounded by READY_TIMEOUT_MS, must not pay for loading it on a busy machine.
   if ("pglite" in database.options) await database.options.pglite();
+  if (open) await service.db.client.$queryRaw`SELECT 1`;
   let admin: Promise<Account> | undefined;
   return {
     ...service,

@@ -126,6 +126,10 @@ export const configSchema = z
     KEEP_ALIVE_TIMEOUT_MS: ms.default(65_000),
     HEADERS_TIMEOUT_MS: ms.default(10_000),
     REQUEST_TIMEOUT_MS: ms.default(30_000),
+    /** Once an answer is ready, how long its client has to take it (a slow reader is cut off). */
+    SEND_TIMEOUT_MS: ms.default(30_000),
+    /** Open connections one process serves at once; past it, 503 and close. 0 = no limit. */
+    MAX_CONNECTIONS: int(0, 1_000_000).default(1000),
     SHUTDOWN_TIMEOUT_MS: ms.default(10_000),
     READY_TIMEOUT_MS: ms.default(2000),
     /** Interactive API reference at /api/docs; off in production unless set (see PROFILE_DEFAULTS). */

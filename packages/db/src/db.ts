@@ -9,6 +9,7 @@ import {
 import { OMIT, PrismaClient } from "./client.ts";
 import { DatabaseClosedError, markDriverErrors } from "./errors.ts";
 import { migrateDeploy } from "./migrations.ts";
+import { readinessCheck, selectOne } from "./readiness.ts";
 import { seedIfEmpty } from "./seed.ts";
 
 /** The few logger methods the database uses; a pino logger fits. */
@@ -108,7 +109,7 @@ function pgliteDb(options: DbOptions): Db {
       if (typeof source !== "function") await open();
       await prepare(options, client, factory);
     },
-    check: () => selectOne(client, options.timeoutMs),
+    check: readinessCheck(client, options),
     async stop() {
       state = "stopped";
       await client.$disconnect();
@@ -134,7 +135,7 @@ function postgresDb(options: DbOptions & { url: string }): Db {
       await prepare(options, client, migrationFactory);
       await selectOne(client, options.timeoutMs);
     },
-    check: () => selectOne(client, options.timeoutMs),
+    check: readinessCheck(client, options),
     stop: () => client.$disconnect(),
   };
 }
@@ -152,17 +153,4 @@ async function prepare(options: DbOptions, client: PrismaClient, migrations: Ada
     if (applied.length > 0) options.logger?.info({ applied }, `applied ${applied.length} migration(s)`);
   }
   if (options.seedIfEmpty && (await seedIfEmpty(client))) options.logger?.info({}, "seeded example data");
-}
-
-/** `SELECT 1`, failing after `timeoutMs` even if the database never answers. */
-async function selectOne(client: PrismaClient, timeoutMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`database did not answer within ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    await Promise.race([client.$queryRaw`SELECT 1`, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

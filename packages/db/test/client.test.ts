@@ -1,15 +1,19 @@
-import { describe, expect, it } from "vitest";
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { markDriverErrors } from "../src/errors.ts";
 import {
   classifyDbError,
   createDb,
   isDbError,
+  migrateDeploy,
   Prisma,
   SEED_ADMIN,
   SEED_USERS,
   seed,
   seedIfEmpty,
 } from "../src/index.ts";
-import { startedDb } from "./support.ts";
+import { prismaCopy, startedDb, testDatabase } from "./support.ts";
 
 describe("the Prisma client over the db extension", () => {
   it("creates, reads, updates and deletes", async () => {
@@ -55,6 +59,25 @@ describe("the Prisma client over the db extension", () => {
       );
     }
     expect(classifyDbError(new Error("Database error. Code: `23505`. Message: `duplicate`"))).toBeUndefined();
+  });
+
+  it("takes what the driver adapter throws for the database's, whatever its words; the same words from the app are not", async () => {
+    // What a query in flight got when PostgreSQL stopped with `pg_ctl stop -m immediate`: a plain
+    // Error from pg's Client, not a Prisma one; apps/api/test/faults/database.test.ts saw it as a 500.
+    const message = "Connection terminated unexpectedly";
+    const adapter = markDriverErrors({
+      queryRaw: async () => {
+        throw new Error(message);
+      },
+      startTransaction: async () => ({ queryRaw: () => Promise.reject(new Error(message)) }),
+    });
+    const fromDriver = await adapter.queryRaw().catch((error: unknown) => error);
+    const fromTransaction = await (await adapter.startTransaction()).queryRaw().catch((error: unknown) => error);
+    for (const error of [fromDriver, fromTransaction]) {
+      expect(isDbError(error)).toBe(true);
+      expect(classifyDbError(error)).toBe("unavailable");
+    }
+    expect(isDbError(new Error(message))).toBe(false);
   });
 
   it("runs transactions", async () => {
@@ -113,3 +136,50 @@ describe("createDb: readiness", () => {
     await db.stop();
   });
 });
+
+describe("createDb: readiness means the schema is there", () => {
+  /** A started db over a database of this test's own, migrated or not, with these migrations. */
+  async function started(migrated: boolean, prismaDir?: string) {
+    const database = await testDatabase(migrated);
+    const db = createDb({ ...database.options, poolMax: 2, timeoutMs: 5000, ...(prismaDir ? { prismaDir } : {}) });
+    await db.start();
+    onTestFinished(() => db.stop());
+    await db.client.$queryRaw`SELECT 1`; // open the PGlite copy before any check is timed
+    return db;
+  }
+
+  it("is not ready on a database nobody migrated, naming what is pending; ready once it is migrated", async () => {
+    const db = await started(false);
+    await expect(db.check()).rejects.toThrow(/^1 migration pending: \d{14}_init \(run `db migrate`\)$/);
+    await migrateDeploy({ factory: db.migrationFactory });
+    await expect(db.check()).resolves.toBeUndefined();
+  });
+
+  it("is not ready while a migration is recorded as failed", async () => {
+    const prismaDir = await prismaCopy();
+    await addMigration(prismaDir, "29990101000000_broken", 'ALTER TABLE "no_such_table" ADD COLUMN "x" INTEGER;');
+    const db = await started(true, prismaDir);
+    await expect(migrateDeploy({ factory: db.migrationFactory, prismaDir })).rejects.toThrow(/broken/);
+    await expect(db.check()).rejects.toThrow(/^migration failed: 29990101000000_broken/);
+  });
+
+  it("is ready with migrations applied that it does not know (a newer release migrated first, during a rollout)", async () => {
+    const newer = await prismaCopy();
+    await addMigration(newer, "29990101000000_add_bio", 'ALTER TABLE "users" ADD COLUMN "bio" TEXT;');
+    const db = await started(true);
+    await migrateDeploy({ factory: db.migrationFactory, prismaDir: newer });
+    await expect(db.check()).resolves.toBeUndefined();
+  });
+
+  it("looks at the migrations table until it is up to date, then only asks SELECT 1", async () => {
+    const db = await started(true);
+    await expect(db.check()).resolves.toBeUndefined();
+    await db.client.$executeRaw`DROP TABLE _prisma_migrations`;
+    await expect(db.check()).resolves.toBeUndefined();
+  });
+});
+
+async function addMigration(prismaDir: string, name: string, sql: string) {
+  await mkdir(path.join(prismaDir, "migrations", name));
+  await writeFile(path.join(prismaDir, "migrations", name, "migration.sql"), sql);
+}

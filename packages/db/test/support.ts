@@ -22,12 +22,16 @@ export async function testDatabase(migrated = true): Promise<TestDatabase> {
   return database;
 }
 
-/** A started db extension over a database of this test's own. */
+/**
+ * A started db extension over a database of this test's own, open: a PGlite copy is made on
+ * first use, which on a loaded machine takes longer than the timeouts the tests measure.
+ */
 export async function startedDb(): Promise<Db & { database: TestDatabase }> {
   const database = await testDatabase();
   const db = createDb({ ...database.options, poolMax: 5, timeoutMs: 2000 });
   await db.start();
   cleanups.push(() => db.stop());
+  await db.client.$queryRaw`SELECT 1`;
   return Object.assign(db, { database });
 }
 

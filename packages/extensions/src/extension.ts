@@ -14,4 +14,6 @@ export type CheckResult = { status: "ok"; durationMs: number } | { status: "erro
 export interface Readiness {
   ready: boolean;
   checks: Record<string, CheckResult>;
+  /** Why each failed check failed, by name: for the log (the dependency's own words may name hosts). */
+  failed: Record<string, string>;
 }

@@ -62,8 +62,11 @@ export class ExtensionRegistry {
       this.#extensions.map(async (extension) => [extension.name, await this.#check(extension)] as const),
     );
     const checks = Object.fromEntries(entries);
-    const ready = this.#state === "running" && entries.every(([, result]) => result.status === "ok");
-    return { ready, checks };
+    const failed = Object.fromEntries(
+      entries.flatMap(([name, result]) => (result.status === "error" ? [[name, result.error]] : [])),
+    );
+    const ready = this.#state === "running" && Object.keys(failed).length === 0;
+    return { ready, checks, failed };
   }
 
   /** Marks the registry as shutting down: readiness turns false at once, before anything is stopped. */

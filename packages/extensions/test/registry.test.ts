@@ -74,6 +74,7 @@ describe("ExtensionRegistry", () => {
     expect(await registry.readiness()).toMatchObject({
       ready: false,
       checks: { db: { status: "error", error: "connection refused" } },
+      failed: { db: "connection refused" },
     });
     healthy = true;
     expect((await registry.readiness()).ready).toBe(true);

@@ -24,8 +24,10 @@ type ExpressRequest = IncomingMessage & { originalUrl?: string };
 
 /**
  * The access log: one line per request once its response is done (info, warn for 4xx, error
- * for 5xx, warn when the client went away first), and `req.log`, a child logger bound to the
- * request id, for everything logged while handling it.
+ * for 5xx), or, when the connection went before the answer was delivered, a warn line "request
+ * aborted" written once the app has answered, with the status it answered (the outcome the
+ * client never saw); and `req.log`, a child logger bound to the request id, for everything
+ * logged while handling it.
  *
  * This is what pino-http did here, minus the work no request needs, which made it the largest
  * cost of the middleware stack (docs/benchmarks.md): pino-http builds two child loggers per
@@ -41,9 +43,9 @@ export function createHttpLogger({ logger, requestId, fields }: HttpLoggerOption
     const started = performance.now();
     req.id ??= requestId(req);
     req.log = logger.child({ requestId: req.id });
-    res.once("close", () => {
+    const log = () => {
       const { statusCode, writableFinished: finished } = res;
-      const level = statusCode >= 500 ? "error" : statusCode >= 400 || !finished ? "warn" : "info";
+      const level = !finished ? "warn" : statusCode >= 500 ? "error" : statusCode >= 400 ? "warn" : "info";
       const message = !finished ? "request aborted" : statusCode >= 500 ? "request errored" : "request completed";
       access[level](
         {
@@ -60,6 +62,21 @@ export function createHttpLogger({ logger, requestId, fields }: HttpLoggerOption
         },
         message,
       );
+    };
+    res.once("close", () => {
+      if (res.writableEnded) {
+        log();
+        return;
+      }
+      // The connection went before the app answered, and the app may still be doing the work
+      // (a write that will be applied): the line waits for its answer, so it tells the outcome.
+      const end = res.end;
+      res.end = ((...args: Parameters<typeof end>) => {
+        res.end = end;
+        const result = end.apply(res, args);
+        log();
+        return result;
+      }) as typeof end;
     });
     next?.();
   };

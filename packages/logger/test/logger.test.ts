@@ -178,12 +178,20 @@ describe("createHttpLogger", () => {
     }
   });
 
-  it("logs 4xx at warn, 5xx at error, and a request the client abandoned as aborted", async () => {
+  it("logs 4xx at warn, 5xx at error, and a request the client abandoned as aborted, with the status it was answered", async () => {
     const { lines, destination } = capture();
     const httpLogger = createHttpLogger({ logger: createLogger({ level: "info", destination }), requestId: () => "r" });
+    let answerLate = () => {};
     const server = createServer((req, res) => {
       httpLogger(req, res);
-      if (req.url === "/hang") return; // never answered: the client gives up
+      if (req.url === "/late") {
+        // Answered after the client gave up (a write that went through): the line tells that outcome.
+        answerLate = () => {
+          res.statusCode = 201;
+          res.end("{}");
+        };
+        return;
+      }
       res.statusCode = Number(req.url?.slice(1));
       res.end();
     });
@@ -191,14 +199,16 @@ describe("createHttpLogger", () => {
     close = () => server.close();
     const { port } = server.address() as AddressInfo;
     for (const path of ["/200", "/404", "/503"]) await fetch(`http://127.0.0.1:${port}${path}`);
-    await fetch(`http://127.0.0.1:${port}/hang`, { signal: AbortSignal.timeout(100) }).catch(() => {});
+    await fetch(`http://127.0.0.1:${port}/late`, { signal: AbortSignal.timeout(100) }).catch(() => {});
     await new Promise((resolve) => setTimeout(resolve, 50));
-    server.closeAllConnections();
+    expect(lines).toHaveLength(3);
+    answerLate();
     expect(lines.map((line) => [line.req && (line.req as { url: string }).url, line.level, line.msg])).toEqual([
       ["/200", 30, "request completed"],
       ["/404", 40, "request completed"],
       ["/503", 50, "request errored"],
-      ["/hang", 40, "request aborted"],
+      ["/late", 40, "request aborted"],
     ]);
+    expect(lines[3]?.res).toEqual({ statusCode: 201 });
   });
 });

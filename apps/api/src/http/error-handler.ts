@@ -8,12 +8,6 @@ export const notFoundHandler: RequestHandler = (req) => {
   throw notFound(`No route for ${req.method} ${req.path}`);
 };
 
-/**
- * The only place errors become responses. Known errors keep their status; errors raised by
- * Express's own parsers (http-errors with `expose`) keep theirs; database failures get the
- * status they mean; anything else is a 500 whose message and stack stay in the logs unless
- * `exposeInternals` (development).
- */
 export interface ErrorHandlerOptions {
   exposeInternals: boolean;
   /**
@@ -23,10 +17,20 @@ export interface ErrorHandlerOptions {
   page?: (problem: Problem) => string;
 }
 
+/**
+ * The only place errors become responses. Known errors keep their status; errors raised by
+ * Express's own parsers (http-errors with `expose`) keep theirs; database failures get the
+ * status they mean; anything else is a 500 whose message and stack stay in the logs unless
+ * `exposeInternals` (development).
+ */
 export function errorHandler({ exposeInternals, page }: ErrorHandlerOptions): ErrorRequestHandler {
-  return (error, req, res, next) => {
+  // Four parameters: that is how Express tells an error handler from a middleware.
+  return (error, req, res, _next) => {
+    // The answer has started (or was given by the server, e.g. for a broken request body): it
+    // cannot change. Say so in the log; Express's final handler would print the stack to stderr.
     if (res.headersSent) {
-      next(error);
+      req.log?.warn({ err: error }, "request failed after its answer started");
+      if (!res.writableEnded) req.socket.destroy();
       return;
     }
     const httpError = toHttpError(error, exposeInternals);

@@ -29,6 +29,12 @@ export interface RateLimitOptions {
  */
 export function rateLimiter({ max, windowMs, store, logger }: RateLimitOptions): RequestHandler | undefined {
   if (max === 0) return undefined;
+  // Its checks (each runs once) would print a multi-line stack to the console, e.g. for an
+  // X-Forwarded-For that TRUST_PROXY does not trust: one JSON warn line each instead.
+  const report = (error: unknown) => {
+    const { code, help, message } = error as { code?: string; help?: string; message?: string };
+    logger.warn({ code, help }, `rate limiter: ${message ?? String(error)}`);
+  };
   let lastStoreError = 0;
   let passed = 0;
   return rateLimit({
@@ -39,10 +45,10 @@ export function rateLimiter({ max, windowMs, store, logger }: RateLimitOptions):
     ...(store ? { store } : {}),
     passOnStoreError: true,
     logger: {
-      warn: (warning: unknown) => logger.warn({ err: warning }, "rate limiter warning"),
+      warn: report,
       error: (error: unknown, message?: string) => {
         if (!message?.includes("error from store")) {
-          logger.error({ err: error }, message ?? "rate limiter error");
+          report(error);
           return;
         }
         passed++;

@@ -54,6 +54,10 @@ export interface Postgres {
   /** postgres://app:<password>@127.0.0.1:<port>/app */
   url: string;
   password: string;
+  /** Creates another (empty) database owned by `app`; resolves with its URL. */
+  createDatabase(name: string): Promise<string>;
+  /** Drops a database under whoever is connected to it. */
+  dropDatabase(name: string): Promise<void>;
   stop(mode: "fast" | "immediate"): Promise<void>;
   start(): Promise<void>;
   /** Stops it (if running) and deletes its data. */
@@ -95,6 +99,13 @@ export async function startPostgres(): Promise<Postgres> {
     port,
     url: `postgres://app:${password}@127.0.0.1:${port}/app`,
     password,
+    createDatabase: async (name) => {
+      await psql(`CREATE DATABASE ${name} OWNER app`);
+      return `postgres://app:${password}@127.0.0.1:${port}/${name}`;
+    },
+    dropDatabase: async (name) => {
+      await psql(`DROP DATABASE ${name} WITH (FORCE)`);
+    },
     stop,
     start,
     destroy: async () => {
@@ -165,21 +176,40 @@ export function killLeftovers() {
   children.clear();
 }
 
+export interface StartOptions {
+  preload?: string;
+  /** How many "listening" lines to wait for (one per worker). */
+  listening?: number;
+  /**
+   * Run the production build as `pnpm start` and the image do (`node --import
+   * ./bundle/instrumentation.js bundle/server.js`, APP_ENV=production) instead of the sources;
+   * the faults config's global setup builds it first.
+   */
+  production?: boolean;
+}
+
+/** A SECRET_KEY production accepts (the value only has to be long and not the example's). */
+const PRODUCTION_SECRET_KEY = "faults-production-secret-key-0123456789abcdef";
+
 /**
  * Starts `node --conditions=@repo/source [--import preload] src/server.ts` (the TypeScript sources:
- * no build step) with a clean environment plus `env`, and waits for `listening` log lines.
+ * no build step), or the production build, with a clean environment plus `env`, and waits for
+ * `listening` log lines.
  */
 export async function startServer(
   env: Record<string, string>,
-  { preload, listening = 1 }: { preload?: string; listening?: number } = {},
+  { preload, listening = 1, production = false }: StartOptions = {},
 ): Promise<ServerProcess> {
   const port = await freePort();
-  const args = ["--conditions=@repo/source", ...(preload ? ["--import", preload] : []), "src/server.ts"];
+  const args = production
+    ? ["--import", "./bundle/instrumentation.js", "bundle/server.js"]
+    : ["--conditions=@repo/source", ...(preload ? ["--import", preload] : []), "src/server.ts"];
   const child = spawn(process.execPath, args, {
     cwd: API_DIR,
     env: {
       PATH: process.env.PATH ?? "",
-      APP_ENV: "test",
+      APP_ENV: production ? "production" : "test",
+      ...(production ? { SECRET_KEY: PRODUCTION_SECRET_KEY } : {}),
       HOST: "127.0.0.1",
       PORT: String(port),
       LOG_LEVEL: "info",

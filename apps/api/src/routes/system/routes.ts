@@ -1,4 +1,5 @@
-import type { ExtensionRegistry } from "@repo/extensions";
+import type { Profile } from "@repo/config";
+import type { CheckResult, ExtensionRegistry } from "@repo/extensions";
 import { z } from "zod";
 import { serviceUnavailable } from "../../http/errors.ts";
 import { defineRoutes, op, type RouteModule } from "../../http/operation.ts";
@@ -7,7 +8,10 @@ import { API_BASE, PROBES } from "../../paths.ts";
 const check = z.object({
   status: z.enum(["ok", "error"]),
   durationMs: z.number().min(0),
-  error: z.string().optional().meta({ description: "why the check failed" }),
+  error: z
+    .string()
+    .optional()
+    .meta({ description: "why the check failed: in development only, elsewhere the reason is in the log" }),
 });
 
 /** How the document groups this module's operations. */
@@ -16,7 +20,15 @@ const TAG = { name: "system", description: "Probes for orchestrators and load ba
  * Liveness and readiness, for load balancers and orchestrators. The API wing mounts this module
  * before its rate limiter, so probes are never limited.
  */
-export function systemRoutes({ registry }: { registry: ExtensionRegistry }): RouteModule {
+export function systemRoutes({ registry, profile }: { registry: ExtensionRegistry; profile: Profile }): RouteModule {
+  // A check's error is whatever its dependency said (host and port, driver text): a public probe
+  // names the failed check, the log says why.
+  const publish = (checks: Record<string, CheckResult>) =>
+    profile === "development"
+      ? checks
+      : Object.fromEntries(
+          Object.entries(checks).map(([name, { status, durationMs }]) => [name, { status, durationMs }]),
+        );
   return defineRoutes({ tag: TAG }, [
     op.get(relative(PROBES.liveness), {
       operationId: "getHealth",
@@ -37,11 +49,14 @@ export function systemRoutes({ registry }: { registry: ExtensionRegistry }): Rou
         },
       },
       problems: [503],
-      handler: async () => {
-        const { ready, checks } = await registry.readiness();
+      handler: async (_input, { req }) => {
+        const { ready, checks, failed } = await registry.readiness();
         if (!ready) {
-          const detail = registry.state === "running" ? "a dependency is not ready" : `the server is ${registry.state}`;
-          throw serviceUnavailable(detail, { checks });
+          const names = Object.keys(failed);
+          const detail =
+            registry.state !== "running" ? `the server is ${registry.state}` : `not ready: ${names.join(", ")}`;
+          if (names.length > 0) req.log.warn({ failed }, detail);
+          throw serviceUnavailable(detail, { checks: publish(checks) });
         }
         return { status: 200, body: { status: "ready" as const, checks } };
       },
