@@ -466,8 +466,9 @@ const accessLine = (built: TestApp, reply: WireReply) =>
     2000,
   ).catch(() => undefined);
 
+/** A sign-up (public: no token), as raw bytes. */
 const createUser = (email: string, { version = "1.1", headers = "" } = {}) => {
-  const body = JSON.stringify({ email });
+  const body = JSON.stringify({ email, password: "a password sent on the wire" });
   return (
     `POST ${USERS} HTTP/${version}\r\nHost: x\r\nContent-Type: application/json\r\n` +
     `Content-Length: ${Buffer.byteLength(body)}\r\n${headers}\r\n${body}`
@@ -544,7 +545,11 @@ describe("the wire: Node's own answers in the problem shape, and no write applie
     expect(contractViolation(refused)).toBeUndefined();
     expect(await accessLine(built, refused)).toMatchObject({ res: { statusCode: 400 } });
     const [ada] = await built.db.client.user.findMany({ orderBy: { id: "asc" }, take: 1 });
-    const del = await wire(server.port, `DELETE ${USERS}/${ada?.id} HTTP/1.1\r\nHost: x\r\n${broken}`);
+    const { token } = await built.admin();
+    const del = await wire(
+      server.port,
+      `DELETE ${USERS}/${ada?.id} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n${broken}`,
+    );
     const stored = await built.db.client.user.count({ where: { id: ada?.id } });
     expect({ statuses: del.replies.map((reply) => reply.status), stored }).toEqual({ statuses: [204], stored: 0 });
   });
