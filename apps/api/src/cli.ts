@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import { redactConfig } from "@repo/config";
 import { Command } from "commander";
 import { registerDbCommands } from "./cli/db.ts";
@@ -40,7 +41,17 @@ program
 registerDbCommands(program, loadConfigOrExit);
 registerUserCommands(program, loadConfigOrExit);
 
-await program.parseAsync();
+try {
+  await program.parseAsync();
+} catch (error) {
+  // A database that cannot be reached or opened is one message, as for the server; anything else
+  // is a bug, its stack the useful part.
+  const config = loadConfigOrExit();
+  const { describeFailure } = await import("./runtime/failure.ts");
+  const message = describeFailure(error, config);
+  process.stderr.write(message === undefined || config.LOG_LEVEL === "debug" ? `${inspect(error)}\n` : `${message}\n`);
+  process.exitCode = 1;
+}
 // A command is done when its action resolves. Exit now: the WASM schema engine leaves a
 // 10 s timer behind after migrating, which would otherwise keep the process waiting.
 process.exit();

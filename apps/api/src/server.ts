@@ -2,6 +2,7 @@ import cluster from "node:cluster";
 import type { Config } from "@repo/config";
 import { createLogger, type Logger } from "@repo/logger";
 import { runPrimary } from "./runtime/cluster.ts";
+import { describeFailure, summary } from "./runtime/failure.ts";
 import { serve } from "./runtime/http-server.ts";
 import { loadConfigOrExit } from "./runtime/process.ts";
 import { createService } from "./service.ts";
@@ -62,7 +63,11 @@ async function startServer(config: Config, logger: Logger): Promise<void> {
       shutdown("unhandledRejection", 1);
     });
   } catch (err) {
-    logger.fatal({ err }, "failed to start");
+    // One message that says what to do; the error itself, stack and causes, at LOG_LEVEL=debug.
+    const debug = logger.isLevelEnabled("debug");
+    const hint = debug ? "" : " (LOG_LEVEL=debug logs the error in full)";
+    const message = describeFailure(err, config) ?? `Failed to start: ${summary(err)}`;
+    logger.fatal(debug ? { err } : {}, `${message}${hint}`);
     exit(1);
   }
 }

@@ -1,5 +1,7 @@
 import { execFile } from "node:child_process";
+import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -101,6 +103,23 @@ describe("cli", () => {
       await release();
       await rm(parent, { recursive: true, force: true });
     }
+  });
+
+  it("db commands that cannot reach PostgreSQL: exit 1, one line naming host:port and DATABASE_URL", async () => {
+    // A loopback port nothing listens on.
+    const probe = createServer().listen(0, "127.0.0.1");
+    await once(probe, "listening");
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const { code, stdout, stderr } = await cli(["db", "status"], {
+      DATABASE_URL: `postgresql://app:pw@127.0.0.1:${port}/app`,
+    });
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr).toBe(
+      `Cannot reach PostgreSQL at 127.0.0.1:${port} (DATABASE_URL). Is it running and accepting connections there? ` +
+        "Start it, or remove DATABASE_URL to use the embedded database.\n",
+    );
   });
 
   it("an unknown command fails with help", async () => {

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { connect } from "node:net";
+import { type AddressInfo, connect, createServer } from "node:net";
 import path from "node:path";
 import { ExtensionRegistry } from "@repo/extensions";
 import { createLogger } from "@repo/logger";
 import express, { type RequestHandler } from "express";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { serve } from "../src/runtime/http-server.ts";
 import { buildTestApp, type LogLine, testConfig } from "./support.ts";
 
@@ -153,6 +153,70 @@ describe("server.ts: the real entry point", () => {
     expect(lines.map((line) => line.msg)).toEqual(
       expect.arrayContaining([`listening on ${url}`, "shutting down: draining in-flight requests", "stopped"]),
     );
+  });
+
+  /** Runs server.ts until it exits; its stdout as JSON log lines. */
+  async function failedStart(env: Record<string, string>) {
+    child = spawn(process.execPath, ["--conditions=@repo/source", "src/server.ts"], {
+      cwd: API_DIR,
+      env: { PATH: process.env.PATH ?? "", APP_ENV: "test", LOG_LEVEL: "info", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk;
+    });
+    child.stderr?.on("data", (chunk: Buffer) => {
+      output += chunk;
+    });
+    const [code] = await once(child, "exit");
+    const lines = output
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as LogLine);
+    return { code, lines, fatal: lines.filter((line) => line.level === 60) };
+  }
+
+  /** A loopback port nothing listens on, and one something does. */
+  async function ports() {
+    const busy = createServer();
+    busy.listen(0, "127.0.0.1");
+    await once(busy, "listening");
+    const closed = createServer().listen(0, "127.0.0.1");
+    await once(closed, "listening");
+    const free = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    onTestFinished(() => new Promise<void>((resolve) => busy.close(() => resolve())));
+    return { busy: (busy.address() as AddressInfo).port, free };
+  }
+
+  it("cannot reach PostgreSQL: one message with its host:port and what to do, no stack, exit code 1", async () => {
+    const { free } = await ports();
+    const { code, lines, fatal } = await failedStart({ DATABASE_URL: `postgresql://app:pw@127.0.0.1:${free}/app` });
+    expect(code).toBe(1);
+    expect(lines).toHaveLength(1);
+    expect(fatal[0]?.msg).toBe(
+      `Cannot reach PostgreSQL at 127.0.0.1:${free} (DATABASE_URL). Is it running and accepting connections there? ` +
+        "Start it, or remove DATABASE_URL to use the embedded database. (LOG_LEVEL=debug logs the error in full)",
+    );
+    expect(fatal[0]).not.toHaveProperty("err");
+  });
+
+  it("port in use: one message naming the port and how to pick another; the error in full at LOG_LEVEL=debug", async () => {
+    const { busy } = await ports();
+    const { code, fatal } = await failedStart({ PORT: String(busy) });
+    expect(code).toBe(1);
+    expect(fatal).toHaveLength(1);
+    expect(fatal[0]?.msg).toBe(
+      `127.0.0.1:${busy} is already in use by another process. Stop it, or set another PORT (for example \`PORT=3001 pnpm dev\`). ` +
+        "(LOG_LEVEL=debug logs the error in full)",
+    );
+    expect(fatal[0]).not.toHaveProperty("err");
+
+    const debug = await failedStart({ PORT: String(busy), LOG_LEVEL: "debug" });
+    expect(debug.code).toBe(1);
+    expect(debug.fatal[0]?.msg).toMatch(/^127\.0\.0\.1:\d+ is already in use by another process\. .*pnpm dev`\)\.$/);
+    expect(debug.fatal[0]?.err).toMatchObject({ code: "EADDRINUSE", stack: expect.stringContaining("EADDRINUSE") });
   });
 
   it("refuses to start with bad configuration, with one message and exit code 1", async () => {

@@ -1,2 +1,2 @@
 export type { CheckResult, Extension, Readiness } from "./extension.ts";
-export { ExtensionRegistry, type RegistryOptions } from "./registry.ts";
+export { ExtensionRegistry, ExtensionStartError, type RegistryOptions } from "./registry.ts";

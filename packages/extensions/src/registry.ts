@@ -7,6 +7,17 @@ export interface RegistryOptions {
   onStopError?: (name: string, error: unknown) => void;
 }
 
+/** Thrown by start() when an extension's start() fails: `extension` names it, `cause` is its error. */
+export class ExtensionStartError extends Error {
+  override name = "ExtensionStartError";
+  readonly extension: string;
+
+  constructor(extension: string, cause: unknown) {
+    super(`extension "${extension}" failed to start: ${messageOf(cause)}`, { cause });
+    this.extension = extension;
+  }
+}
+
 type State = "idle" | "starting" | "running" | "stopping" | "stopped";
 
 /**
@@ -49,7 +60,7 @@ export class ExtensionRegistry {
         await extension.start();
       } catch (error) {
         await this.stop();
-        throw new Error(`extension "${extension.name}" failed to start: ${messageOf(error)}`, { cause: error });
+        throw new ExtensionStartError(extension.name, error);
       }
       this.#started.push(extension);
     }

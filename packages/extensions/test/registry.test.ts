@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Extension, ExtensionRegistry } from "../src/index.ts";
+import { type Extension, ExtensionRegistry, ExtensionStartError } from "../src/index.ts";
 
 /** A test double of the extension contract that records what happens to it. */
 function fake(
@@ -54,7 +54,10 @@ describe("ExtensionRegistry", () => {
       fake("b", events, { start: fail("no route to db") }),
       fake("c", events),
     );
-    await expect(registry.start()).rejects.toThrow('extension "b" failed to start: no route to db');
+    const error = await registry.start().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ExtensionStartError);
+    expect(error).toMatchObject({ extension: "b", message: 'extension "b" failed to start: no route to db' });
+    expect((error as Error).cause).toMatchObject({ message: "no route to db" });
     expect(events).toEqual(["start:a", "start:b", "stop:a"]);
   });
 

@@ -105,22 +105,13 @@ export function registerDbCommands(program: Command, loadConfig: () => Config): 
 
 /**
  * Opens the configured database without migrating or seeding, runs `work`, and always closes it.
- * A PGlite folder another process holds is refused with one message and exit code 1.
+ * A PGlite folder another process holds is refused (DatabaseLockedError: cli.ts says so in one
+ * message, and exits 1).
  */
 export async function withDatabase(config: Config, work: (db: Db) => Promise<void>): Promise<void> {
-  const [{ databaseFromConfig }, { DatabaseLockedError }] = await Promise.all([
-    import("../extensions/database.ts"),
-    database(),
-  ]);
+  const { databaseFromConfig } = await import("../extensions/database.ts");
   const db = databaseFromConfig(config, { prepare: false });
-  try {
-    await db.start();
-  } catch (error) {
-    if (!(error instanceof DatabaseLockedError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exitCode = 1;
-    return;
-  }
+  await db.start();
   try {
     await work(db);
   } finally {
