@@ -9,7 +9,7 @@ import {
 import { OMIT, PrismaClient } from "./client.ts";
 import { DatabaseClosedError, markDriverErrors } from "./errors.ts";
 import { migrateDeploy } from "./migrations.ts";
-import { readinessCheck, selectOne } from "./readiness.ts";
+import { readinessCheck, selectOne, upToDate } from "./readiness.ts";
 import { seedIfEmpty } from "./seed.ts";
 
 /** The few logger methods the database uses; a pino logger fits. */
@@ -145,7 +145,9 @@ function prismaClient(adapter: AdapterFactory, { errorFormat = "minimal" }: DbOp
 }
 
 async function prepare(options: DbOptions, client: PrismaClient, migrations: AdapterFactory) {
-  if (options.migrate) {
+  // Two queries tell whether there is anything to apply: most starts of `pnpm dev` skip the
+  // schema engine, a second of WASM (measured by `pnpm --filter @repo/bench reload`).
+  if (options.migrate && !(await upToDate(client, options.prismaDir))) {
     const { applied } = await migrateDeploy({
       factory: migrations,
       ...(options.prismaDir ? { prismaDir: options.prismaDir } : {}),

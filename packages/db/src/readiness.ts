@@ -48,6 +48,12 @@ export const selectOne = (client: PrismaClient, timeoutMs: number): Promise<void
     await client.$queryRaw`SELECT 1`;
   });
 
+/** Whether the database applied every migration of the folder, and none is recorded as failed. */
+export async function upToDate(client: PrismaClient, prismaDir = DEFAULT_PRISMA_DIR): Promise<boolean> {
+  const { pending, failed } = await unapplied(client, prismaDir);
+  return pending.length === 0 && failed.length === 0;
+}
+
 /** The folder's migrations the database has not applied, and those it recorded as failed. */
 async function unapplied(client: PrismaClient, prismaDir: string) {
   const local = await migrationNames(prismaDir);
