@@ -6,7 +6,8 @@
 # Stages
 #   pnpm          node image + pnpm (npm install -g; corepack's signature check is not
 #                 usable on every network)
-#   deps          `pnpm fetch` from pnpm-lock.yaml + pnpm-workspace.yaml only: this layer is
+#   deps          `pnpm fetch` from pnpm-lock.yaml, pnpm-workspace.yaml and .pnpmfile.cjs (its
+#                 hook is part of the lockfile's checksum) only: this layer is
 #                 rebuilt only when the lockfile changes, not on every source edit
 #   build         offline install from that store (runs workspace postinstall scripts, so
 #                 packages/db generates its Prisma client), then the api and every workspace
@@ -53,7 +54,7 @@ WORKDIR /repo
 # do not invalidate the ~550 MB download below. The store stays in the layer (not in a
 # cache mount) so a CI runner with only layer caching (--cache-from) also gets a hit.
 FROM pnpm AS deps
-COPY pnpm-lock.yaml pnpm-workspace.yaml ./
+COPY pnpm-lock.yaml pnpm-workspace.yaml .pnpmfile.cjs ./
 RUN pnpm fetch --store-dir "$PNPM_STORE_DIR"
 
 # --------------------------------------------------------------------------- build ---
@@ -80,39 +81,49 @@ FROM build AS prod-deps
 RUN pnpm --filter @repo/api deploy --prod --prefer-offline --ignore-scripts \
         --store-dir "$PNPM_STORE_DIR" /out
 # The image runs the bundles only (server, instrumentation, CLI): keep the packages they load
-# (rolldown's externals: express, @repo/db, @repo/logger, OpenTelemetry) and their dependencies,
-# drop what rolldown inlined (zod, helmet, commander, prom-client, Scalar, ...).
+# (bundle/externals.json, written by rolldown: express, @repo/db, @repo/logger, OpenTelemetry,
+# argon2, Scalar) and their dependencies, drop what rolldown inlined (zod, helmet, commander,
+# prom-client, redis, ...). The bundles go in without their source maps: node reads them only
+# with --enable-source-maps, which the image does not pass.
 COPY docker/prune-runtime-deps.mjs /tmp/prune-runtime-deps.mjs
-RUN cp -r /repo/apps/api/bundle /out/bundle \
+RUN rm -rf /out/bundle && cp -r /repo/apps/api/bundle /out/bundle \
  && node /tmp/prune-runtime-deps.mjs /out \
- && rm -rf /out/bundle
-# Prune what the runtime never reads: type declarations and source maps of dependencies,
-# and the Prisma query compilers of the database providers/builds the generated client
-# does not load (the client ships 10 of ~2-5 MB each). Only what the compiled code names
-# is kept; if nothing names one (another generator), nothing is pruned.
+ && rm /out/bundle/*.map /out/bundle/externals.json
+# Prune what the runtime never reads: type declarations, source maps and docs of dependencies;
+# the Prisma query compilers the generated client does not load (the client ships 20 files of
+# ~2-5 MB: providers x fast/small x CommonJS/ESM; only the files its compiled code names are
+# kept, and if it names none (another generator), none is pruned); PGlite's extension tarballs
+# (loaded only when PGlite is created with that extension, which @repo/db does not do); and
+# all of @scalar/api-reference but dist/browser/standalone.js, the one file the API reference
+# serves (src/routes/docs/routes.ts), and dist/index.js, which import.meta.resolve finds it by.
 RUN set -eu; \
     cd /out; \
     find node_modules -type f \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \
-        -o -name '*.map' -o -name '*.tsbuildinfo' \) -delete; \
-    keep=$(grep -rhoE 'query_compiler_(fast|small)_bg\.[a-z]+' /repo/apps/api/dist \
+        -o -name '*.map' -o -name '*.tsbuildinfo' -o -name '*.md' \) -delete; \
+    keep=$(grep -rhoE 'query_compiler_(fast|small)_bg\.[a-z]+(\.wasm-base64)?\.m?js' /repo/apps/api/dist \
         node_modules/.pnpm/*/node_modules/@repo 2>/dev/null | sort -u | tr '\n' ' ' || true); \
     if [ -n "$keep" ]; then \
         echo "prisma query compilers kept: $keep"; \
         find node_modules/.pnpm -path '*/@prisma/client/runtime/query_compiler_*' -type f | while read -r f; do \
-            base=$(basename "$f"); stem=${base%%.wasm*}; stem=${stem%.mjs}; stem=${stem%.js}; \
-            case " $keep " in *" $stem "*) ;; *) rm -f "$f" ;; esac; \
+            case " $keep " in *" $(basename "$f") "*) ;; *) rm -f "$f" ;; esac; \
         done; \
     fi; \
+    find node_modules/.pnpm -path '*/@electric-sql/pglite/dist/*.tar.gz' -type f -delete; \
+    find node_modules/.pnpm -path '*/@scalar/api-reference/dist/*' -type f \
+        ! -path '*/dist/browser/standalone.js' ! -path '*/dist/index.js' -delete; \
     du -sh /out/node_modules
 
 # -------------------------------------------------------------------------- rootfs ---
 FROM ${NODE_IMAGE} AS rootfs
-# node's shared libraries (glibc 2.36 has the files/dns NSS modules built in, so name
-# resolution needs no extra libs), copied with their ldd paths, symlinks dereferenced.
+# The shared libraries of node and of the native addons the app loads (@node-rs/argon2 needs
+# librt, which node does not), copied with their ldd paths, symlinks dereferenced. glibc 2.36
+# has the files/dns NSS modules built in, so name resolution needs no extra libs.
+COPY --from=prod-deps /out/node_modules/.pnpm /addons
 RUN set -eu; \
     mkdir -p /rootfs/usr/local/bin /rootfs/etc /rootfs/tmp /rootfs/app /rootfs/home/node; \
     cp /usr/local/bin/node /rootfs/usr/local/bin/node; \
-    for lib in $(ldd /usr/local/bin/node | awk '$2 == "=>" { print $3; next } $1 ~ /^\// { print $1 }'); do \
+    for lib in $( { ldd /usr/local/bin/node; find /addons -type f -name '*.node' -exec ldd {} \; ; } \
+            | awk '$2 == "=>" { print $3; next } $1 ~ /^\// { print $1 }' | sort -u); do \
         cp -L --parents "$lib" /rootfs; \
     done; \
     chmod 1777 /rootfs/tmp; \
@@ -136,7 +147,7 @@ COPY --from=prod-deps /out/node_modules ./node_modules
 COPY --from=prod-deps /out/package.json ./package.json
 COPY --from=build /repo/apps/api/views ./views
 COPY --from=build /repo/apps/api/public ./public
-COPY --from=build /repo/apps/api/bundle ./bundle
+COPY --from=prod-deps /out/bundle ./bundle
 COPY docker/healthcheck.mjs ./docker/healthcheck.mjs
 USER node
 EXPOSE 3000
@@ -161,8 +172,11 @@ COPY --from=prod-deps /out/node_modules ./node_modules
 COPY --from=prod-deps /out/package.json ./package.json
 COPY --from=build /repo/apps/api/views ./views
 COPY --from=build /repo/apps/api/public ./public
-COPY --from=build /repo/apps/api/bundle ./bundle
+COPY --from=prod-deps /out/bundle ./bundle
 COPY docker/healthcheck.mjs ./docker/healthcheck.mjs
+# Every native addon loads with the libraries copied above (a missing one fails the build here,
+# not the first sign-in).
+RUN ["node", "-e", "require('@node-rs/argon2').hashSync('x')"]
 # uid:gid of "node" (numeric, so Kubernetes runAsNonRoot can verify it)
 USER 1000:1000
 EXPOSE 3000

@@ -1,26 +1,18 @@
 // node docker/prune-runtime-deps.mjs <app dir>
 //
-// Leaves in <app dir>/node_modules (a `pnpm deploy --prod` output) only the packages that the
-// bundles in <app dir>/bundle name — import, import(), require(), require.resolve() of a bare
-// specifier, i.e. what rolldown left external — and everything those depend on. The rest (the
-// dependencies rolldown inlined into the bundles) is never loaded in the image. Fails when a
-// bundle names a package node_modules does not have, so a new external cannot go missing.
+// Leaves in <app dir>/node_modules (a `pnpm deploy --prod` output) only the packages the bundles
+// load at run time, as rolldown listed them in <app dir>/bundle/externals.json (what it left
+// external, and what the code locates with import.meta.resolve: see apps/api/rolldown.config.ts),
+// and everything those depend on. The rest (the dependencies rolldown inlined into the bundles)
+// is never loaded in the image. Fails when a listed package is not in node_modules, so a new
+// external cannot go missing.
 import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
-import { isBuiltin } from "node:module";
 import path from "node:path";
 
 const app = path.resolve(process.argv[2] ?? ".");
 const nodeModules = path.join(app, "node_modules");
 const store = path.join(nodeModules, ".pnpm");
-// A bare specifier: a package name (npm's characters), optionally @scoped, then maybe a subpath.
-const SPECIFIER =
-  /(?:\bfrom\s*|\bimport\s*\(?\s*|require(?:\.resolve)?\s*\(\s*)["']((?:@[\w.-]+\/)?\w[\w.-]*(?:\/[^"'\s]*)?)["']/g;
 
-const packageName = (specifier) =>
-  specifier
-    .split("/")
-    .slice(0, specifier.startsWith("@") ? 2 : 1)
-    .join("/");
 /** The names of the packages in a node_modules folder (scoped ones as @scope/name). */
 const entries = (dir) =>
   readdirSync(dir)
@@ -31,12 +23,8 @@ const entries = (dir) =>
 /** .pnpm/<id> of a package folder inside the store. */
 const storeEntry = (dir) => path.relative(store, dir).split(path.sep)[0];
 
-const named = new Set();
-for (const file of readdirSync(path.join(app, "bundle")).filter((name) => name.endsWith(".js"))) {
-  for (const [, specifier] of readFileSync(path.join(app, "bundle", file), "utf8").matchAll(SPECIFIER)) {
-    if (!isBuiltin(specifier)) named.add(packageName(specifier));
-  }
-}
+const manifest = JSON.parse(readFileSync(path.join(app, "bundle", "externals.json"), "utf8"));
+const named = new Set(manifest.load);
 const missing = [...named].filter((name) => !existsSync(path.join(nodeModules, name)));
 if (missing.length > 0) {
   console.error(`the bundles load ${missing.join(", ")}, which node_modules does not have`);
@@ -72,4 +60,6 @@ if (existsSync(hoisted)) {
   }
 }
 console.log(`runtime packages: ${[...named].sort().join(" ")}`);
+if (manifest.unresolved.length > 0)
+  console.log(`not installed, imported only if present: ${manifest.unresolved.join(" ")}`);
 console.log(`kept ${keep.size} of ${all.length} packages in node_modules/.pnpm`);

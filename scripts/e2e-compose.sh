@@ -5,12 +5,12 @@
 #   E2E_NETWORK=bridge scripts/e2e-compose.sh   # plain compose.yaml, nginx published on 127.0.0.1
 #
 # 1. builds the images and starts the stack under its own project name, with a throwaway
-#    env file made from .env.example plus random SECRET_KEY / POSTGRES_PASSWORD (your .env
+#    env file made from .env.example plus random SECRET_KEY / POSTGRES_PASSWORD and API_DOCS=true (your .env
 #    is neither read nor touched)
 # 2. waits (bounded) until migrate exited 0 and db, api and nginx are healthy
 # 3. through nginx: GET / renders the page; /static/css/site.css comes from nginx (its
 #    header, and no api log line for that request); /api/v1/health and /api/v1/ready are
-#    200; sign-up (POST /api/v1/users) -> 201, sign-in -> 201, read back with the token, 401
+#    200; /api/docs and Scalar's bundle are served; sign-up (POST /api/v1/users) -> 201, sign-in -> 201, read back with the token, 401
 #    without it; a client X-Request-ID and an
 #    nginx-generated one both show up in the api's logs
 # 4. a real browser (system Chromium + playwright-core, e2e/browser-check.mjs) loads /
@@ -74,6 +74,8 @@ rand() { head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n' | head -c "$1"; }
   grep -vE '^(SECRET_KEY|POSTGRES_PASSWORD)=' .env.example || true
   echo "SECRET_KEY=e2e-$(rand 48)"
   echo "POSTGRES_PASSWORD=e2e$(rand 24)"
+  # Off by default in production; on here so the image's copy of Scalar is checked.
+  echo "API_DOCS=true"
 } > "$ENV_TMP"
 export ENV_FILE=$ENV_TMP
 DC=(docker compose --ansi never -p "$PROJECT" --env-file "$ENV_TMP" "${FILES[@]}")
@@ -208,6 +210,14 @@ for path in /api/v1/health /api/v1/ready; do
   code=$(req probe "$BASE_URL$path")
   [ "$code" = 200 ] && pass "GET $path -> 200 $(tr -d '\n' < "$TMPD/probe.body" | cut -c1-120)" || fail "GET $path -> $code $(head -c 300 "$TMPD/probe.body")"
 done
+
+# The API reference: its page, and Scalar's browser bundle from the image itself (no CDN;
+# the image keeps one file of @scalar/api-reference, docker/api.Dockerfile).
+code=$(req docs "$BASE_URL/api/docs")
+[ "$code" = 200 ] && grep -q '/api/docs/scalar.js' "$TMPD/docs.body" && pass "GET /api/docs -> 200, loads /api/docs/scalar.js" || fail "GET /api/docs -> $code"
+code=$(req scalar "$BASE_URL/api/docs/scalar.js")
+size=$(wc -c < "$TMPD/scalar.body" 2>/dev/null || echo 0)
+[ "$code" = 200 ] && [ "$size" -gt 1000000 ] && pass "GET /api/docs/scalar.js -> 200, $size bytes ($(header scalar Content-Type))" || fail "GET /api/docs/scalar.js -> $code, $size bytes"
 
 if [ "${E2E_SKIP_USERS:-0}" = 1 ]; then
   skip "POST/GET /api/v1/users (E2E_SKIP_USERS=1)"
