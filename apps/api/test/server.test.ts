@@ -153,7 +153,7 @@ describe("server.ts: the real entry point", () => {
     expect(lines.map((line) => line.msg)).toEqual(
       expect.arrayContaining([`listening on ${url}`, "shutting down: draining in-flight requests", "stopped"]),
     );
-  });
+  }, 90_000); // a process that boots and migrates an in-memory PGlite, beside the rest of the suite
 
   /** Runs server.ts until it exits; its stdout as JSON log lines. */
   async function failedStart(env: Record<string, string>) {
@@ -223,7 +223,7 @@ describe("server.ts: the real entry point", () => {
         "(LOG_LEVEL=debug logs the error in full)",
     );
     expect(fatal[0]).not.toHaveProperty("err");
-  }, 60_000); // the server starts its database before it finds the port taken
+  }, 90_000); // the server starts its database before it finds the port taken
 
   it("refuses to start with bad configuration, with one message and exit code 1", async () => {
     child = spawn(process.execPath, ["--conditions=@repo/source", "src/server.ts"], {
