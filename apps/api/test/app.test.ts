@@ -50,11 +50,13 @@ describe("routes", () => {
   });
 
   it("GET / names the service, its version, profile and database, and links the reference, the document and the probes", async () => {
-    const { app } = await buildTestApp();
+    const { app, database } = await buildTestApp();
     const res = await request(app).get("/").expect(200);
     expect(res.text).toContain("<h1>Express starter</h1>");
     expect(res.text).toMatch(/version <code>\d+\.\d+\.\d+<\/code>/);
-    expect(res.text).toContain("on <strong>the embedded PGlite database</strong>");
+    // The suite runs on PGlite, and on PostgreSQL where DATABASE_URL is set (as in CI).
+    const described = "pglite" in database.options ? "the embedded PGlite database" : "PostgreSQL";
+    expect(res.text).toContain(`on <strong>${described}</strong>`);
     for (const href of ["/api/docs", "/api/v1/openapi.json", "/api/v1/health", "/api/v1/ready"]) {
       expect(res.text).toContain(`href="${href}"`);
     }
