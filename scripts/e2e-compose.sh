@@ -13,7 +13,7 @@
 #    200; /api/docs and Scalar's bundle are served; sign-up (POST /api/v1/users) -> 201, sign-in -> 201, read back with the token, 401
 #    without it; a client X-Request-ID and an
 #    nginx-generated one both show up in the api's logs
-# 4. a real browser (system Chromium + playwright-core, e2e/browser-check.mjs) loads /
+# 4. a real browser (system Chromium + playwright-core, e2e/browser-check.ts) loads /
 #    and checks that the stylesheet is applied
 # 5. graceful stop (api/nginx/db exit 0 on SIGTERM), then `down -v`, and verifies that no
 #    container, volume or network of the project is left - also on failure or Ctrl-C
@@ -277,7 +277,7 @@ elif [ ! -x "$CHROMIUM" ] || [ ! -d e2e/node_modules/playwright-core ]; then
   msg="browser check: needs $CHROMIUM (apt-get install -y chromium) and playwright-core (pnpm install)"
   if [ "$E2E_BROWSER" = 1 ]; then fail "$msg"; else skip "$msg"; fi
 else
-  if out=$(CHROMIUM_PATH=$CHROMIUM node e2e/browser-check.mjs "$BASE_URL" 2>&1); then pass "$out"
+  if out=$(CHROMIUM_PATH=$CHROMIUM node e2e/browser-check.ts "$BASE_URL" 2>&1); then pass "$out"
   else fail "browser check: $(echo "$out" | tail -5)"; fi
 fi
 phase_done

@@ -9,6 +9,7 @@ import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import dnsPacket from "dns-packet";
+import { vi } from "vitest";
 import { readRepoFile } from "./render.ts";
 
 const NGINX = process.env.NGINX_BIN ?? "/usr/sbin/nginx";
@@ -117,10 +118,11 @@ export async function startNginx({
   nginx.stderr?.on("data", (chunk) => {
     output += chunk;
   });
-  await eventually("nginx answers", async () => {
+  // Nginx answers.
+  await vi.waitFor(async () => {
     if (nginx.exitCode !== null) throw new Error(`nginx exited ${nginx.exitCode}: ${output}`);
     if ((await send(port, "GET", "/nginx-health")).status !== 200) throw new Error("not yet");
-  });
+  }, WAIT);
   return {
     port,
     accessLog: () => readFileSync(path.join(dir, "access.log"), "utf8"),
@@ -159,14 +161,5 @@ export function send(
   });
 }
 
-export async function eventually(what: string, attempt: () => Promise<void>, limitMs = 10_000) {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (Date.now() > deadline) throw new Error(`${what}: still failing after ${limitMs} ms`, { cause: error });
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
+/** How long a test waits for something asynchronous to come true, and how often it looks. */
+export const WAIT = { timeout: 10_000, interval: 100 };

@@ -4,9 +4,8 @@
 // Service would answer for `docker compose up --scale api=3`. The replicas are small HTTP
 // servers that can fail on purpose, so every case is deterministic.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import {
-  eventually,
   freePort,
   type Nginx,
   REPLICA_ADDRESSES,
@@ -14,6 +13,7 @@ import {
   send,
   startDns,
   startNginx,
+  WAIT,
 } from "./nginx-harness.ts";
 
 if (SKIP_REASON) console.warn(`SKIPPED nginx replica tests: ${SKIP_REASON}`);
@@ -145,18 +145,20 @@ describe.skipIf(SKIP_REASON !== undefined)(
     it("re-resolves the name: a replica added to DNS gets traffic, one removed gets none", async () => {
       const [a, b, c] = replicas as [Replica, Replica, Replica];
       inDns = [a.host];
-      await eventually("only the first replica is served", async () => {
+      // Only the first replica is served.
+      await vi.waitFor(async () => {
         a.hits = {};
         b.hits = {};
         c.hits = {};
         await sendMany(10, "GET");
         expect(a.total("GET")).toBe(10);
-      });
+      }, WAIT);
       inDns = [a.host, b.host]; // scale up
-      await eventually("the new replica gets requests", async () => {
+      // The new replica gets requests.
+      await vi.waitFor(async () => {
         await sendMany(10, "GET");
         expect(b.total("GET")).toBeGreaterThan(0);
-      });
+      }, WAIT);
       expect(c.total("GET")).toBe(0);
     });
 
@@ -164,10 +166,11 @@ describe.skipIf(SKIP_REASON !== undefined)(
       const [, unavailable] = replicas as [Replica, Replica, Replica];
       unavailable.mode = "503";
       await sendMany(10, "GET");
-      await eventually("access log lines", async () => {
+      // The 503 and its retry are both in the access log line.
+      await vi.waitFor(async () => {
         const lines = nginx.accessLog().split("\n");
         expect(lines.some((line) => /"upstream_addr":"127\.0\.0\.\d+:\d+, 127\.0\.0\.\d+:\d+/.test(line))).toBe(true);
-      });
+      }, WAIT);
     });
   },
 );

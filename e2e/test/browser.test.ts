@@ -2,14 +2,9 @@
 // the real API server in the development profile (contract/test/global-setup.ts starts it on a
 // PGlite folder of its own). Every request to anything but that loopback server is aborted, so
 // the pages must work with no network.
-import { existsSync } from "node:fs";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-
-/** The one browser global a test reads (the workspace compiles without the DOM library). */
-interface BrowserWindow {
-  getComputedStyle(element: unknown): { color: string };
-}
+import { ACCENT, CHROMIUM_PATH, colorOf, HAS_CHROMIUM, launchChromium } from "../chromium.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -17,29 +12,17 @@ declare module "vitest" {
   }
 }
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const HAS_CHROMIUM = existsSync(CHROMIUM);
 if (!HAS_CHROMIUM)
-  console.warn(`SKIPPED browser tests: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+  console.warn(
+    `SKIPPED browser tests: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`,
+  );
 
 describe.skipIf(!HAS_CHROMIUM)("in a real browser", () => {
   let browser: Browser;
   const url = () => inject("apiUrl");
 
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(() => browser?.close());
 
@@ -111,9 +94,7 @@ describe.skipIf(!HAS_CHROMIUM)("in a real browser", () => {
     expect((await favicon).status()).toBe(200);
     expect(await home.title()).toBe("Express starter");
     // --accent in apps/api/public/css/site.css: the stylesheet applied.
-    expect(
-      await home.locator("h1").evaluate((h1) => (globalThis as unknown as BrowserWindow).getComputedStyle(h1).color),
-    ).toBe("rgb(37, 99, 235)");
+    expect(await colorOf(home.locator("h1"))).toBe(ACCENT);
     expect(await home.locator(".lead").textContent()).toMatch(
       /version \d+\.\d+\.\d+, in the development profile, on the embedded PGlite database/,
     );

@@ -1,6 +1,6 @@
 import { ExtensionRegistry } from "@repo/extensions";
 import { RedisStore } from "rate-limit-redis";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createRedis, type Redis, type RedisLogger } from "../src/index.ts";
 import { HAS_REDIS, REDIS_SERVER, RedisServer } from "../src/testing.ts";
 
@@ -20,17 +20,7 @@ function recordingLogger() {
   return { logger, lines };
 }
 
-async function eventually(what: string, attempt: () => Promise<void>, limitMs = 10_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (Date.now() > deadline) throw new Error(`${what}: still failing after ${limitMs} ms`, { cause: error });
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
+const WAIT = { timeout: 10_000, interval: 50 };
 
 describe.skipIf(!HAS_REDIS)("createRedis against a real redis-server", () => {
   let server: RedisServer;
@@ -72,19 +62,22 @@ describe.skipIf(!HAS_REDIS)("createRedis against a real redis-server", () => {
     await redis.check();
 
     await server.stop();
-    await eventually("check rejects while Redis is down", async () => {
+    // Check rejects while Redis is down.
+    await vi.waitFor(async () => {
       await expect(redis.check()).rejects.toThrow();
-    });
+    }, WAIT);
     // Not a queue that fills until Redis returns: commands are refused at once.
     await expect(redis.sendCommand(["GET", "x"])).rejects.toThrow();
     let reconnects = 0;
     redis.client.on("reconnecting", () => reconnects++);
-    await eventually("several reconnect attempts failed", async () => {
+    // Several reconnect attempts failed.
+    await vi.waitFor(async () => {
       expect(reconnects).toBeGreaterThanOrEqual(3);
-    });
+    }, WAIT);
 
     await server.start();
-    await eventually("check passes after the restart", () => redis.check());
+    // Check passes after the restart.
+    await vi.waitFor(() => redis.check(), WAIT);
     await expect(redis.sendCommand(["PING"])).resolves.toBe("PONG");
 
     // One line for the outage however many reconnect attempts failed, one for its end.
@@ -104,7 +97,8 @@ describe.skipIf(!HAS_REDIS)("createRedis against a real redis-server", () => {
     await expect(redis.check()).rejects.toThrow(`PING did not answer within ${TIMEOUT_MS} ms`);
     await expect(redis.sendCommand(["GET", "x"])).rejects.toThrow(`GET did not answer within ${TIMEOUT_MS} ms`);
     server.resume();
-    await eventually("check passes once Redis answers again", () => redis.check());
+    // Check passes once Redis answers again.
+    await vi.waitFor(() => redis.check(), WAIT);
   });
 
   it("start rejects within the timeout when nothing listens, and stops retrying", async () => {
@@ -121,9 +115,10 @@ describe.skipIf(!HAS_REDIS)("createRedis against a real redis-server", () => {
     const redis = open();
     await redis.start();
     await server.stop();
-    await eventually("the client notices", async () => {
+    // The client notices.
+    await vi.waitFor(async () => {
       await expect(redis.check()).rejects.toThrow();
-    });
+    }, WAIT);
     await expect(redis.stop()).resolves.toBeUndefined();
     expect(redis.client.isOpen).toBe(false);
   });
@@ -134,11 +129,12 @@ describe.skipIf(!HAS_REDIS)("createRedis against a real redis-server", () => {
     await registry.start();
     expect((await registry.readiness()).ready).toBe(true);
     await server.stop();
-    await eventually("readiness turns false", async () => {
+    // Readiness turns false.
+    await vi.waitFor(async () => {
       const readiness = await registry.readiness();
       expect(readiness.ready).toBe(false);
       expect(readiness.checks.redis?.status).toBe("error");
-    });
+    }, WAIT);
     await registry.stop();
   });
 
@@ -156,7 +152,8 @@ describe.skipIf(!HAS_REDIS)("createRedis against a real redis-server", () => {
     await server.stop();
     await expect(store.increment("10.0.0.1")).rejects.toThrow();
     await server.start();
-    await eventually("Redis is back", () => redis.check());
+    // Redis is back.
+    await vi.waitFor(() => redis.check(), WAIT);
     expect((await store.increment("10.0.0.1")).totalHits).toBe(1);
   });
 });

@@ -2,39 +2,22 @@
 // from /static/) must load and apply. Uses the system Chromium through playwright-core
 // (no browser download).
 //
-//   node e2e/browser-check.mjs http://127.0.0.1:18080
+//   node e2e/browser-check.ts http://127.0.0.1:18080
 //
 // env: CHROMIUM_PATH (default /usr/bin/chromium), BROWSER_TIMEOUT_MS (default 15000)
-import { chromium } from "playwright-core";
+import type { Response } from "playwright-core";
+import { ACCENT, colorOf, launchChromium } from "./chromium.ts";
 
 const env = process.env;
 const baseUrl = (process.argv[2] ?? env.E2E_BASE_URL ?? "http://127.0.0.1:18080").replace(/\/$/, "");
-const executablePath = env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const timeout = Number(env.BROWSER_TIMEOUT_MS ?? 15_000);
-// --accent in apps/api/public/css/site.css
-const EXPECTED_H1_COLOR = "rgb(37, 99, 235)";
+const browser = await launchChromium(timeout);
 
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  timeout,
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-});
-
-const failures = [];
+const failures: string[] = [];
 try {
   const page = await browser.newPage();
   page.setDefaultTimeout(timeout);
-  const stylesheets = [];
+  const stylesheets: Response[] = [];
   page.on("response", (res) => {
     if (res.request().resourceType() === "stylesheet") stylesheets.push(res);
   });
@@ -45,9 +28,8 @@ try {
 
   const h1 = page.locator("h1").first();
   const title = (await h1.textContent())?.trim();
-  const color = await h1.evaluate((el) => getComputedStyle(el).color);
-  if (color !== EXPECTED_H1_COLOR)
-    failures.push(`h1 color ${color}, expected ${EXPECTED_H1_COLOR} (stylesheet not applied)`);
+  const color = await colorOf(h1);
+  if (color !== ACCENT) failures.push(`h1 color ${color}, expected ${ACCENT} (stylesheet not applied)`);
 
   const css = stylesheets.find((r) => new URL(r.url()).pathname === "/static/css/site.css");
   if (!css) failures.push("the page loaded no /static/css/site.css");
