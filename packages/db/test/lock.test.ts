@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { access, mkdtemp, rm } from "node:fs/promises";
+import { access, cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../src/index.ts";
 
 // One owner at a time for an on-disk PGlite folder, proven with real processes: a second
@@ -22,10 +22,23 @@ afterEach(async () => {
   await Promise.all(folders.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
+// One folder created and migrated once, copied for every test: the processes under test open an
+// existing, up-to-date folder (as a restarted `pnpm dev` does) instead of each running initdb.
+let template: string;
+beforeAll(async () => {
+  template = path.join(await mkdtemp(path.join(tmpdir(), "pglite-lock-template-")), "pglite");
+  const db = createDb({ dataDir: template, poolMax: 1, timeoutMs: 5000, migrate: true });
+  await db.start();
+  await db.stop();
+}, 180_000);
+afterAll(() => rm(path.dirname(template), { recursive: true, force: true }));
+
 async function dataDir(): Promise<string> {
   const parent = await mkdtemp(path.join(tmpdir(), "pglite-lock-"));
   folders.push(parent);
-  return path.join(parent, "pglite");
+  const dir = path.join(parent, "pglite");
+  await cp(template, dir, { recursive: true });
+  return dir;
 }
 
 /** A child process holding the folder; `write` resolves once the insert was acknowledged. */
@@ -81,7 +94,7 @@ const exists = (file: string) =>
     () => false,
   );
 
-// Every test boots PGlite and the WASM schema engine in two or three processes: minutes on a loaded machine.
+// Every test boots PGlite in two or three processes: a minute on a loaded machine.
 describe("an on-disk PGlite folder has one owner at a time", { timeout: 180_000 }, () => {
   it("refuses a second process, naming the holder and the fix, before it writes anything", async () => {
     const dir = await dataDir();
