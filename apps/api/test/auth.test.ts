@@ -226,6 +226,10 @@ describe("authorization", () => {
 
     await as(built.app, alice).get(`${USERS}/${alice.id}`).expect(200);
     await as(built.app, alice).patch(`${USERS}/${alice.id}`).send({ name: "Alice" }).expect(200);
+    // Reading your own account answers the row as it is now (it is the one the session read).
+    await as(built.app, alice)
+      .get(`${USERS}/${alice.id}`)
+      .expect(200, /"name":"Alice"/);
     for (const res of [
       await as(built.app, alice).get(`${USERS}/${bob.id}`),
       await as(built.app, alice).patch(`${USERS}/${bob.id}`).send({ name: "Not Bob" }),
