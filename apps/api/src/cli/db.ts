@@ -73,11 +73,7 @@ export function registerDbCommands(program: Command, loadConfig: () => Config): 
     .description("insert the example data and the development admin (idempotent; refused in production)")
     .action(async () => {
       const config = loadConfig();
-      if (config.APP_ENV === "production") {
-        process.stderr.write("db seed is refused in production: it creates an admin whose password is published.\n");
-        process.exitCode = 1;
-        return;
-      }
+      if (refusedInProduction(config, "db seed", "it creates an admin whose password is published")) return;
       await withDatabase(config, async (db) => {
         const { seed } = await database();
         const { users } = await seed(db.client);
@@ -89,11 +85,7 @@ export function registerDbCommands(program: Command, loadConfig: () => Config): 
     .description("drop everything, re-apply every migration and seed (refused in production)")
     .action(async () => {
       const config = loadConfig();
-      if (config.APP_ENV === "production") {
-        process.stderr.write("db reset is refused in production: it deletes every row.\n");
-        process.exitCode = 1;
-        return;
-      }
+      if (refusedInProduction(config, "db reset", "it deletes every row")) return;
       await withDatabase(config, async (db) => {
         const { resetDatabase, seed } = await database();
         const { applied } = await resetDatabase({ factory: db.migrationFactory, profile: config.APP_ENV });
@@ -117,4 +109,12 @@ export async function withDatabase(config: Config, work: (db: Db) => Promise<voi
   } finally {
     await db.stop();
   }
+}
+
+/** A development-only command run in production: says why on stderr, sets exit code 1. */
+function refusedInProduction(config: Config, command: string, why: string): boolean {
+  if (config.APP_ENV !== "production") return false;
+  process.stderr.write(`${command} is refused in production: ${why}.\n`);
+  process.exitCode = 1;
+  return true;
 }
