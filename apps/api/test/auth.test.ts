@@ -305,7 +305,12 @@ describe("defences", () => {
   });
 
   it("throttles sign-in per account (failures; 429 with Retry-After, even with the right password) and per address", async () => {
-    const built = await buildTestApp({ overrides: { SIGN_IN_ACCOUNT_MAX: "3", SIGN_IN_ADDRESS_MAX: "6" } });
+    // With the general rate limiter off too: the sign-in throttle is its own, and declared as such.
+    const built = await buildTestApp({
+      overrides: { SIGN_IN_ACCOUNT_MAX: "3", SIGN_IN_ADDRESS_MAX: "6", RATE_LIMIT_MAX: "0" },
+    });
+    const document = (await request(built.app).get("/api/v1/openapi.json").expect(200)).body;
+    expect(Object.keys(document.paths["/api/v1/sessions"].post.responses)).toContain("429");
     const user = await account(built); // one attempt, a success
     for (let i = 0; i < 3; i++) await signIn(built.app, user.email, "guess").expect(401);
     const locked = await signIn(built.app, user.email, TEST_PASSWORD);

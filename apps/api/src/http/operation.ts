@@ -12,7 +12,7 @@ import { validate } from "./validate.ts";
 export type Method = "get" | "post" | "put" | "patch" | "delete";
 
 /** Error statuses an operation may declare on top of the ones its shape implies (see `statusesOf`). */
-export type ProblemStatus = 401 | 403 | 404 | 409 | 422 | 503;
+export type ProblemStatus = 401 | 403 | 404 | 409 | 422 | 429 | 503;
 type SuccessStatus = 200 | 201 | 202 | 204 | 303;
 
 export interface RequestSchemas {

@@ -53,7 +53,11 @@ const PROBLEMS: Record<number, { description: string; headers?: Record<string, z
   413: { description: "The body is larger than the server accepts (BODY_LIMIT)" },
   415: { description: "The body is not `application/json`" },
   422: { description: "Understood, but not processable" },
-  429: { description: "Too many requests from this client in the window", headers: RATE_LIMITED_HEADERS },
+  429: {
+    description:
+      "Too many requests from this client in the window (the rate limit), or too many sign-in attempts (the sign-in throttle, which sends `Retry-After` only)",
+    headers: RATE_LIMITED_HEADERS,
+  },
   500: { description: "An unexpected error; the details are in the server's log under the request id" },
   503: { description: "Not ready, or a dependency (the database) is unavailable; retry shortly" },
 };

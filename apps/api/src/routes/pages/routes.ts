@@ -59,7 +59,7 @@ export function pagesRoutes({
       hidden: true,
       request: { body: signInBody },
       responses: { 303: { description: "Signed in: back to the landing page" } },
-      problems: [401, 403, 503],
+      problems: [401, 403, 429, 503],
       handler: async ({ body }, { req, res }) => {
         assertSameOrigin(req, trustedOrigins);
         try {

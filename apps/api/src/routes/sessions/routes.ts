@@ -32,7 +32,7 @@ export function sessionsRoutes({ sessions, cookie, lifetime }: SessionsRoutesDep
           headers: { "Set-Cookie": "The session cookie (HttpOnly, SameSite=Lax; Secure and __Host- in production)" },
         },
       },
-      problems: [401, 503],
+      problems: [401, 429, 503],
       handler: async ({ body }, { req }) => {
         const session = await sessions.signIn(body, req.ip ?? "unknown");
         return {
