@@ -14,7 +14,7 @@ const UNAVAILABLE_CODES = new Set(["P1000", "P1001", "P1002", "P1003", "P1008", 
 // class 08 connection exception, 53300 too many connections, 57P01-57P03 shutdown / crash / not
 // yet accepting connections (a server recovering after a crash answers 57P03 for a while).
 const UNAVAILABLE_MESSAGES =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|timeout exceeded when trying to connect|Query read timeout|statement timeout|terminating connection|the database system is (starting up|shutting down|in recovery mode|not yet accepting connections)|PGlite is closed|database is not started|Can't reach database server|Code: `(08[0-9A-Z]{3}|53300|57P0[123])`/i;
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|timeout exceeded when trying to connect|Query read timeout|statement timeout|terminating connection|the database system is (starting up|shutting down|in recovery mode|not yet accepting connections)|PGlite is closed|database is (not started|stopped)|Can't reach database server|Code: `(08[0-9A-Z]{3}|53300|57P0[123])`/i;
 
 /** A query on the embedded database before it started or after it stopped. */
 export class DatabaseClosedError extends Error {
@@ -84,7 +84,9 @@ export function classifyDbError(error: unknown): DbErrorKind | undefined {
     if (error.code === "P2025") return "not-found";
     if (UNAVAILABLE_CODES.has(error.code)) return "unavailable";
   }
-  if (error instanceof Prisma.PrismaClientInitializationError) return "unavailable";
+  if (error instanceof Prisma.PrismaClientInitializationError || error instanceof DatabaseClosedError) {
+    return "unavailable";
+  }
   if (error instanceof Error && UNAVAILABLE_MESSAGES.test(messages(error))) return "unavailable";
   return undefined;
 }

@@ -124,6 +124,18 @@ describe("createDb: readiness", () => {
     expect(isDbError(query)).toBe(true);
   });
 
+  it("a query on a stopped PGlite (a request that outlived the drain) is unavailable, a 503, never a 500", async ({
+    skip,
+  }) => {
+    const db = await startedDb();
+    // PostgreSQL's client opens a new pool for a query after $disconnect: nothing to classify there.
+    if ("url" in db.database.options) skip("PGlite only");
+    await db.stop();
+    const error = await db.client.user.count().catch((caught) => caught);
+    expect(isDbError(error), String(error)).toBe(true);
+    expect(classifyDbError(error), String(error)).toBe("unavailable");
+  });
+
   it("fails fast against a port nothing listens on, and reports it as unavailable", async () => {
     const db = createDb({ url: "postgres://nobody:secret@127.0.0.1:1/none", poolMax: 1, timeoutMs: 1000 });
     const started = performance.now();
