@@ -37,7 +37,10 @@ trap cleanup EXIT
 export APP_ENV=production HOST=127.0.0.1 PORT WEB_CONCURRENCY=1 LOG_LEVEL=info RATE_LIMIT_MAX=0 \
   TRUST_PROXY=loopback SECRET_KEY="measure-proxy-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" DATABASE_URL
 node apps/api/dist/cli.js db migrate > /dev/null
-node apps/api/dist/cli.js db seed > /dev/null
+# GET /api/v1/users is an admin's: the load signs in as one (production refuses `db seed`).
+ADMIN_EMAIL=measure-admin@example.com
+ADMIN_PASSWORD="measure-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+printf '%s' "$ADMIN_PASSWORD" | node apps/api/dist/cli.js users create-admin "$ADMIN_EMAIL" --password-stdin > /dev/null
 node --import ./apps/api/bundle/instrumentation.js apps/api/bundle/server.js > /dev/null &
 API_PID=$!
 
@@ -61,12 +64,14 @@ start_nginx() { "$NGINX" -p "$DIR" -c "$DIR/nginx.conf" -e "$DIR/error.log"; }
 stop_nginx() { kill -QUIT "$(cat "$DIR/nginx.pid")"; while [ -f "$DIR/nginx.pid" ]; do sleep 0.1; done; }
 
 for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/api/v1/ready" && break; sleep 0.1; done
+TOKEN=$(curl -fs -X POST "http://127.0.0.1:$PORT/api/v1/sessions" -H 'content-type: application/json' \
+  -d "{\"email\":\"$ADMIN_EMAIL\",\"password\":\"$ADMIN_PASSWORD\"}" | node -p 'JSON.parse(require("fs").readFileSync(0, "utf8")).token')
 echo "node $(node --version), $("$NGINX" -v 2>&1 | sed 's/.*version: //'), $(nproc) cores; $CONNECTIONS connections x ${DURATION} s, $ROUNDS rounds"
 for round in $(seq "$ROUNDS"); do
   for variant in dynamic keepalive; do
     render "$variant"; start_nginx
     for path in $PATHS; do
-      out=$("$AUTOCANNON" -j -c "$CONNECTIONS" -d "$DURATION" "http://127.0.0.1:$NGINX_PORT$path" 2>/dev/null)
+      out=$("$AUTOCANNON" -j -c "$CONNECTIONS" -d "$DURATION" -H "authorization=Bearer $TOKEN" "http://127.0.0.1:$NGINX_PORT$path" 2>/dev/null)
       node -e '
         const [variant, path, round, json] = process.argv.slice(1); const r = JSON.parse(json);
         console.log(`round ${round} ${variant.padEnd(9)} ${path.padEnd(15)} ${String(Math.round(r.requests.average)).padStart(6)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  non-2xx ${r.non2xx}  errors ${r.errors}`);
