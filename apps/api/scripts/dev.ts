@@ -33,10 +33,12 @@ const start = () => {
     env: { NODE_COMPILE_CACHE: COMPILE_CACHE, ...process.env },
   });
   child.once("exit", (code, signal) => {
-    if (restarting) {
+    // Ctrl-C wins over a .env restart that was under way.
+    if (stopping) process.exit(code ?? (signal ? 1 : 0));
+    else if (restarting) {
       restarting = false;
       start();
-    } else if (stopping) process.exit(code ?? (signal ? 1 : 0));
+    }
   });
 };
 
