@@ -26,7 +26,11 @@ export function databaseFromConfig(config: Config, { logger, prepare = true }: D
     migrate: prepare && config.APP_ENV !== "production",
     seedIfEmpty: development,
     // Named in the refusal a second process gets while this one holds the PGlite folder.
-    lockOwner: prepare ? "pnpm dev" : `pnpm cli ${process.argv.slice(2).join(" ")}`,
+    lockOwner: !prepare
+      ? `pnpm cli ${process.argv.slice(2).join(" ")}`
+      : config.APP_ENV === "development"
+        ? "pnpm dev"
+        : `the ${config.APP_ENV} server`,
     // Errors that point at the calling line while developing; production skips the stack capture.
     errorFormat: config.APP_ENV === "development" ? "colorless" : "minimal",
     ...(logger ? { logger } : {}),
