@@ -39,13 +39,15 @@ export interface Passwords {
 
 export function createPasswords(cost: PasswordCost): Passwords {
   const options = { memoryCost: cost.memoryKib, timeCost: cost.iterations, parallelism: cost.parallelism };
-  let dummy: Promise<string> | undefined;
   const hashPassword = (password: string) => hash(password, options);
+  // Made now (on libuv's thread pool), not at the first unknown email: that first answer would
+  // otherwise cost a hash more than a wrong password's.
+  const dummy = hashPassword("an account that does not exist");
+  dummy.catch(() => {}); // a failure surfaces at the verify that awaits it
   return {
     hash: hashPassword,
     async verify(stored, password) {
       if (!stored) {
-        dummy ??= hashPassword("an account that does not exist");
         await verify(await dummy, password).catch(() => false);
         return { ok: false, needsRehash: false };
       }
