@@ -68,6 +68,14 @@ export function createService(config: Config, { logger, db, extensions = [], met
   return { config, logger, app, registry, context, db: database, auth, operations, document };
 }
 
+/** Password hashing at the configured argon2id cost (PASSWORD_HASH_*): the service's and the CLI's. */
+export const passwordsFromConfig = (config: Config) =>
+  createPasswords({
+    memoryKib: config.PASSWORD_HASH_MEMORY_KIB,
+    iterations: config.PASSWORD_HASH_ITERATIONS,
+    parallelism: 1,
+  });
+
 /**
  * Passwords hashed at the configured argon2id cost, session tokens MACed with SECRET_KEY (and
  * verified with SECRET_KEY_PREVIOUS too, during a rotation), the cookie (Secure and __Host- in
@@ -80,11 +88,7 @@ function authKit(config: Config, shared: SharedState | undefined): AuthKit {
     return counts;
   };
   return {
-    passwords: createPasswords({
-      memoryKib: config.PASSWORD_HASH_MEMORY_KIB,
-      iterations: config.PASSWORD_HASH_ITERATIONS,
-      parallelism: 1,
-    }),
+    passwords: passwordsFromConfig(config),
     tokens: createTokens({ keys: [config.SECRET_KEY, ...config.SECRET_KEY_PREVIOUS] }),
     cookie: sessionCookie({ secure: config.APP_ENV === "production" }),
     lifetime: { idleMs: config.SESSION_IDLE_TIMEOUT_MS, absoluteMs: config.SESSION_ABSOLUTE_TIMEOUT_MS },

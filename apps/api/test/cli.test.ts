@@ -12,12 +12,14 @@ const run = promisify(execFile);
 const API_DIR = path.resolve(import.meta.dirname, "..");
 
 /** Runs the CLI as `pnpm cli` does: Node on the TypeScript sources, in a clean test environment. */
-async function cli(args: string[], env: Record<string, string> = {}) {
+async function cli(args: string[], env: Record<string, string> = {}, stdin?: string) {
   try {
-    const { stdout, stderr } = await run(process.execPath, ["--conditions=@repo/source", "src/cli.ts", ...args], {
+    const running = run(process.execPath, ["--conditions=@repo/source", "src/cli.ts", ...args], {
       cwd: API_DIR,
       env: { PATH: process.env.PATH ?? "", APP_ENV: "test", ...env },
     });
+    running.child.stdin?.end(stdin);
+    const { stdout, stderr } = await running;
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -55,6 +57,16 @@ describe("cli", () => {
     expect(code).toBe(1);
     expect(stdout).toBe("");
     expect(stderr).toMatch(/^Invalid configuration \(profile "test"\):\n {2}- PORT: .*\n {2}- LOG_LEVEL: .*\n$/);
+  });
+
+  it("users create-admin refuses what sign-up refuses, before it opens the database", async () => {
+    const long = `${"a".repeat(300)}@example.com`; // z.email() alone takes it; sign-in never would
+    const email = await cli(["users", "create-admin", long]);
+    expect(email.code).toBe(1);
+    expect(email.stderr).toBe(`"${long}" is not an email address of at most 254 characters\n`);
+    const short = await cli(["users", "create-admin", "admin@example.com", "--password-stdin"], {}, "short");
+    expect(short.code).toBe(1);
+    expect(short.stderr).toBe("the password must be at least 8 characters\n");
   });
 
   it("routes lists every route with its method", async () => {

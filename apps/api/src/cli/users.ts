@@ -18,20 +18,18 @@ export function registerUserCommands(program: Command, loadConfig: () => Config)
     .option("--password-stdin", "read the password from standard input instead of generating one")
     .action(async (email: string, options: { passwordStdin?: boolean }) => {
       const config = loadConfig();
-      const [{ z }, { createPasswords, PASSWORD_LENGTH }] = await Promise.all([import("zod"), import("@repo/auth")]);
-      const address = z.email().safeParse(email.trim().toLowerCase());
-      if (!address.success) return fail(`"${email}" is not an email address`);
+      // The rules sign-up applies (src/routes/users/schemas.ts), so the admin can sign in afterwards.
+      const [schemas, { passwordsFromConfig }] = await Promise.all([
+        import("../routes/users/schemas.ts"),
+        import("../service.ts"),
+      ]);
+      const address = schemas.email.safeParse(email);
+      if (!address.success) return fail(`"${email}" is not an email address of at most 254 characters`);
       const generated = !options.passwordStdin;
-      const password = generated ? randomBytes(18).toString("base64url") : (await readStdin()).replace(/\r?\n$/, "");
-      if (password.length < PASSWORD_LENGTH.min || password.length > PASSWORD_LENGTH.max) {
-        return fail(`the password must be ${PASSWORD_LENGTH.min} to ${PASSWORD_LENGTH.max} characters`);
-      }
-      const passwords = createPasswords({
-        memoryKib: config.PASSWORD_HASH_MEMORY_KIB,
-        iterations: config.PASSWORD_HASH_ITERATIONS,
-        parallelism: 1,
-      });
-      const passwordHash = await passwords.hash(password);
+      const given = generated ? randomBytes(18).toString("base64url") : (await readStdin()).replace(/\r?\n$/, "");
+      const password = schemas.newPassword.safeParse(given);
+      if (!password.success) return fail(`the password ${password.error.issues[0]?.message}`);
+      const passwordHash = await passwordsFromConfig(config).hash(password.data);
       await withDatabase(config, async (db) => {
         const existing = await db.client.user.findUnique({ where: { email: address.data } });
         const user = await db.client.user.upsert({
@@ -42,7 +40,7 @@ export function registerUserCommands(program: Command, loadConfig: () => Config)
         // A new password ends the account's sessions, as a password change does.
         await db.client.session.deleteMany({ where: { userId: user.id } });
         console.log(`${existing ? "Made" : "Created"} admin ${user.email} (id ${user.id}).`);
-        if (generated) console.log(`Password (shown once): ${password}`);
+        if (generated) console.log(`Password (shown once): ${password.data}`);
       });
     });
 }
