@@ -75,8 +75,9 @@ const DOCUMENT_INFO = {
  * Builds the Express app from wired dependencies; it never listens (src/runtime/http-server.ts
  * does). Two wings, mounted in the order that expresses their policy:
  *
- * - the API wing under API_BASE: the API's security headers and CORS, its parsers and JSON
- *   check, the probes, then the rate limiter, then the resources; its own 404;
+ * - the API wing under API_BASE: the API's security headers and CORS, the probes, then the
+ *   rate limiter, then the resources (each operation authenticates, then parses and checks a
+ *   JSON body only if it declares one); its own 404;
  * - the pages wing at the root: the document headers (CSP), static files, the pages, the API
  *   reference and the examples.
  */
