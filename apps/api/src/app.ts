@@ -165,6 +165,7 @@ export function createApp({
     bodyParsers: [requireJson, express.json({ limit: config.BODY_LIMIT })],
     strict,
     authenticate,
+    labelRoutes: metrics !== undefined,
   };
   operations.push(...mountRoutes(api, modules(ROUTES.probes), apiPolicy));
   if (limiter) api.use(limiter);
@@ -187,6 +188,7 @@ export function createApp({
       bodyParsers: [express.urlencoded({ limit: config.BODY_LIMIT, extended: false, parameterLimit: 100 })],
       strict,
       authenticate,
+      labelRoutes: metrics !== undefined,
     }),
   );
   app.use(pages);

@@ -127,6 +127,8 @@ export interface WingPolicy {
   strict: boolean;
   /** The authenticator an operation with `auth` runs before anything else (src/http/auth.ts). */
   authenticate: (mode: AuthMode) => RequestHandler;
+  /** Metrics are on: every request records its route's label (`res.locals.route`). */
+  labelRoutes: boolean;
 }
 
 /** An operation where it is served: what the document, the route list and the metrics read. */
@@ -151,10 +153,12 @@ export function mountRoutes(router: Router, modules: RouteModule[], policy: Wing
       const template = toExpressPath(joinPaths(policy.base, path));
       const route = router.route(toExpressPath(path));
       // The route's label for metrics, also when a request fails before its handler runs.
-      route.all((_req, res, next) => {
-        res.locals.route = template;
-        next();
-      });
+      if (policy.labelRoutes) {
+        route.all((_req, res, next) => {
+          res.locals.route = template;
+          next();
+        });
+      }
       for (const operation of operations) {
         const statuses = statusesOf(operation, policy.limited);
         const chain: (RequestHandler | ErrorRequestHandler)[] = [
