@@ -197,7 +197,7 @@ export function createApp({
   app.use(
     errorHandler({
       exposeInternals: config.APP_ENV === "development",
-      page: (problem) => deps.views.render("error", { ...problem, title: problem.title }),
+      page: (problem) => deps.views.render("error", problem),
     }),
   );
   document = buildOpenApiDocument(operations, DOCUMENT_INFO, { cookieName: auth.cookie.name });

@@ -1,4 +1,4 @@
-import { createTokens } from "@repo/auth";
+import { createPasswords, createTokens } from "@repo/auth";
 import request from "supertest";
 import { describe, expect, it } from "vitest";
 import { account, as, buildTestApp, TEST_PASSWORD, type TestApp } from "./support.ts";
@@ -111,7 +111,9 @@ describe("accounts: sign-up and sign-in", () => {
     await built.db.client.user.update({
       where: { id: user.id },
       // ...then made as an older deployment with t=1 would have made it.
-      data: { passwordHash: await (await buildTestApp()).auth.passwords.hash(TEST_PASSWORD) },
+      data: {
+        passwordHash: await createPasswords({ memoryKib: 1024, iterations: 1, parallelism: 1 }).hash(TEST_PASSWORD),
+      },
     });
     const hash = async () =>
       (await built.db.client.user.findUniqueOrThrow({ where: { id: user.id }, omit: { passwordHash: false } }))
