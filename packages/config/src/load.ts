@@ -59,11 +59,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const parsed = configSchema.safeParse(raw);
   const problems = parsed.success ? [] : parsed.error.issues.map((issue) => describeIssue(issue, raw));
   if (profile === "production") {
-    problems.push(...productionProblems(raw.SECRET_KEY));
-    if (parsed.success && parsed.data.SECRET_KEY_PREVIOUS.some((key) => key.length < MIN_PRODUCTION_SECRET_LENGTH)) {
-      problems.push(
-        `SECRET_KEY_PREVIOUS: every key must be at least ${MIN_PRODUCTION_SECRET_LENGTH} characters in production`,
-      );
+    problems.push(...secretProblems("SECRET_KEY", raw.SECRET_KEY));
+    // A previous key still verifies sessions during a rotation: held to the same rules.
+    for (const key of parsed.success ? parsed.data.SECRET_KEY_PREVIOUS : []) {
+      problems.push(...secretProblems("SECRET_KEY_PREVIOUS", key));
     }
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(profile, problems);
@@ -125,16 +124,14 @@ function describeIssue(issue: z.core.$ZodIssue, raw: ConfigInput): string {
 
 const SECRET_NAMES = new Set(["SECRET_KEY", "SECRET_KEY_PREVIOUS", "DATABASE_URL", "REDIS_URL"]);
 
-function productionProblems(secret: string | undefined): string[] {
-  if (secret === undefined || secret === "") return ["SECRET_KEY: required in production"];
+function secretProblems(name: string, secret: string | undefined): string[] {
+  if (secret === undefined || secret === "") return [`${name}: required in production`];
   if (secret === DEV_SECRET_KEY || secret === EXAMPLE_SECRET_KEY) {
-    return [
-      "SECRET_KEY: must be set to your own random value in production (the development/example default is refused)",
-    ];
+    return [`${name}: must be set to your own random value in production (the development/example default is refused)`];
   }
   if (secret.length < MIN_PRODUCTION_SECRET_LENGTH) {
     return [
-      `SECRET_KEY: must be at least ${MIN_PRODUCTION_SECRET_LENGTH} characters in production (got ${secret.length})`,
+      `${name}: must be at least ${MIN_PRODUCTION_SECRET_LENGTH} characters in production (got ${secret.length})`,
     ];
   }
   return [];

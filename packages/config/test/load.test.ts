@@ -141,6 +141,17 @@ describe("errors", () => {
     expect(production("short-secret")).not.toContain("short-secret");
   });
 
+  it("refuses a short or default previous key (SECRET_KEY_PREVIOUS) in production, as it does SECRET_KEY", () => {
+    const previous = (SECRET_KEY_PREVIOUS: string) =>
+      loadError({ env: { APP_ENV: "production", SECRET_KEY: STRONG_SECRET, SECRET_KEY_PREVIOUS } }).problems;
+    expect(previous(`${"p".repeat(40)},short-one`)).toEqual([
+      "SECRET_KEY_PREVIOUS: must be at least 32 characters in production (got 9)",
+    ]);
+    expect(previous("change-me-to-a-random-string-of-at-least-32-chars")).toEqual([
+      "SECRET_KEY_PREVIOUS: must be set to your own random value in production (the development/example default is refused)",
+    ]);
+  });
+
   it("reports the secret along with other problems in production", () => {
     const error = loadError({ env: { APP_ENV: "production", PORT: "-1" } });
     expect(error.problems.map((problem) => problem.split(":")[0])).toEqual(["PORT", "SECRET_KEY"]);
