@@ -58,7 +58,9 @@ try {
     `median of ${ROUNDS}: save → refusing ${median(refused).toFixed(0)} ms, save → new response ${median(back).toFixed(0)} ms`,
   );
 } finally {
-  dev.kill("SIGTERM");
-  await new Promise((resolve) => dev.once("exit", resolve));
+  if (dev.exitCode === null && dev.signalCode === null) {
+    dev.kill("SIGTERM");
+    await new Promise((resolve) => dev.once("exit", resolve));
+  }
   rmSync(dataDir, { recursive: true, force: true });
 }
