@@ -16,6 +16,11 @@ export interface HttpLoggerOptions {
   requestId: (req: IncomingMessage) => string;
   /** More fields for the access line, read once the response is done (e.g. the signed-in user's id). */
   fields?: (req: IncomingMessage) => Record<string, unknown> | undefined;
+  /**
+   * How long the line of a request whose client went away waits for the app's answer (its
+   * outcome) before it is written without one, `outcome: "unknown"`; default 30 s.
+   */
+  abortedWaitMs?: number;
 }
 
 export type HttpLogger = (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
@@ -37,13 +42,13 @@ type ExpressRequest = IncomingMessage & { originalUrl?: string };
  * URL, client address, user agent, status, duration), none of which a redaction path names;
  * the URL's secret-looking query parameters (?token=, ?api_key=, ...) are redacted here instead.
  */
-export function createHttpLogger({ logger, requestId, fields }: HttpLoggerOptions): HttpLogger {
+export function createHttpLogger({ logger, requestId, fields, abortedWaitMs = 30_000 }: HttpLoggerOptions): HttpLogger {
   const access = logger.child({}, { redact: [] });
   return (req: ExpressRequest, res, next) => {
     const started = performance.now();
     req.id ??= requestId(req);
     req.log = logger.child({ requestId: req.id });
-    const log = () => {
+    const log = (extra?: { outcome: "unknown" }) => {
       const { statusCode, writableFinished: finished } = res;
       const level = !finished ? "warn" : statusCode >= 500 ? "error" : statusCode >= 400 ? "warn" : "info";
       const message = !finished ? "request aborted" : statusCode >= 500 ? "request errored" : "request completed";
@@ -59,6 +64,7 @@ export function createHttpLogger({ logger, requestId, fields }: HttpLoggerOption
           },
           res: { statusCode },
           responseTime: Math.round(performance.now() - started),
+          ...extra,
         },
         message,
       );
@@ -69,9 +75,15 @@ export function createHttpLogger({ logger, requestId, fields }: HttpLoggerOption
         return;
       }
       // The connection went before the app answered, and the app may still be doing the work
-      // (a write that will be applied): the line waits for its answer, so it tells the outcome.
+      // (a write that will be applied): the line waits for its answer, so it tells the outcome;
+      // one that never comes (a stream dropped on abort, a hung handler) still gets its line.
       const end = res.end;
+      const unanswered = setTimeout(() => {
+        res.end = end;
+        log({ outcome: "unknown" });
+      }, abortedWaitMs).unref();
       res.end = ((...args: Parameters<typeof end>) => {
+        clearTimeout(unanswered);
         res.end = end;
         const result = end.apply(res, args);
         log();

@@ -211,4 +211,20 @@ describe("createHttpLogger", () => {
     ]);
     expect(lines[3]?.res).toEqual({ statusCode: 201 });
   });
+
+  it("logs an abandoned request the app never answers too (a dropped stream, a hung handler), once, after abortedWaitMs", async () => {
+    const { lines, destination } = capture();
+    const logger = createLogger({ level: "info", destination });
+    const httpLogger = createHttpLogger({ logger, requestId: () => "r", abortedWaitMs: 200 });
+    const server = createServer((req, res) => httpLogger(req, res)); // never answers
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    close = () => {
+      server.closeAllConnections();
+      server.close();
+    };
+    const { port } = server.address() as AddressInfo;
+    await fetch(`http://127.0.0.1:${port}/hangs`, { signal: AbortSignal.timeout(100) }).catch(() => {});
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(lines.map((line) => [line.level, line.msg, line.outcome])).toEqual([[40, "request aborted", "unknown"]]);
+  });
 });
