@@ -25,7 +25,8 @@ export interface LockDataDirOptions {
 const UPDATE_MS = 1000;
 const STALE_MS = 30_000;
 const DEAD_OWNER_STALE_MS = 2000;
-const DEAD_OWNER_RETRIES = { retries: 20, factor: 1, minTimeout: 250, maxTimeout: 250 };
+const DEAD_OWNER_ATTEMPTS = 20;
+const DEAD_OWNER_INTERVAL_MS = 250;
 
 /**
  * Takes the exclusive lock of an on-disk PGlite folder (an absolute path), or throws
@@ -33,15 +34,28 @@ const DEAD_OWNER_RETRIES = { retries: 20, factor: 1, minTimeout: 250, maxTimeout
  */
 export async function lockDataDir(dataDir: string, options: LockDataDirOptions): Promise<() => Promise<void>> {
   const holderFile = `${dataDir}.lock.json`;
-  const lock = (stale: number, retries: lockfile.LockOptions["retries"] = 0) =>
+  const lock = (stale: number) =>
     lockfile.lock(dataDir, {
       realpath: false,
       lockfilePath: `${dataDir}.lock`,
       stale,
       update: UPDATE_MS,
-      retries,
       onCompromised: options.onCompromised,
     });
+  // Only from that dead owner: once another process took over (its holder file names it), that
+  // one is live, however long its start keeps it from refreshing the lock.
+  const takeOverFrom = async (dead: DataDirHolder) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await lock(DEAD_OWNER_STALE_MS);
+      } catch (error) {
+        if (!isLocked(error)) throw error;
+        const now = await readHolder(holderFile);
+        if (now?.pid !== dead.pid || attempt === DEAD_OWNER_ATTEMPTS) throw new DatabaseLockedError(dataDir, now);
+        await new Promise((resolve) => setTimeout(resolve, DEAD_OWNER_INTERVAL_MS));
+      }
+    }
+  };
   let release: () => Promise<void>;
   try {
     release = await lock(STALE_MS);
@@ -49,10 +63,8 @@ export async function lockDataDir(dataDir: string, options: LockDataDirOptions):
     if (!isLocked(error)) throw error;
     const holder = await readHolder(holderFile);
     if (!holder || !isGone(holder)) throw new DatabaseLockedError(dataDir, holder);
-    // Its owner was killed (SIGKILL, a crash) and left the lock behind: wait until it is stale.
-    release = await lock(DEAD_OWNER_STALE_MS, DEAD_OWNER_RETRIES).catch(async (retried: unknown) => {
-      throw isLocked(retried) ? new DatabaseLockedError(dataDir, await readHolder(holderFile)) : retried;
-    });
+    // Its owner was killed (SIGKILL, a crash) and left the lock behind: take it once it is stale.
+    release = await takeOverFrom(holder);
   }
   const me: DataDirHolder = {
     pid: process.pid,
