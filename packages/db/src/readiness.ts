@@ -1,6 +1,6 @@
-import { readdir } from "node:fs/promises";
 import type { PrismaClient } from "./client.ts";
 import { DEFAULT_PRISMA_DIR, migrationsDirIn } from "./paths.ts";
+import { migrationNames } from "./schema-engine.ts";
 
 export interface ReadinessOptions {
   /** Bounds the whole check, even if the database never answers. */
@@ -56,7 +56,7 @@ export async function upToDate(client: PrismaClient, prismaDir = DEFAULT_PRISMA_
 
 /** The folder's migrations the database has not applied, and those it recorded as failed. */
 async function unapplied(client: PrismaClient, prismaDir: string) {
-  const local = await migrationNames(prismaDir);
+  const local = await migrationNames(migrationsDirIn(prismaDir));
   const [{ present }] = await client.$queryRaw<[{ present: boolean }]>`
     SELECT to_regclass('_prisma_migrations') IS NOT NULL AS present`;
   const rows = present
@@ -70,20 +70,6 @@ async function unapplied(client: PrismaClient, prismaDir: string) {
     .map((row) => row.name);
   const pending = local.filter((name) => !applied.has(name) && !failed.includes(name));
   return { pending, failed };
-}
-
-/** Migration folder names, in order, as `db migrate` reads them. */
-async function migrationNames(prismaDir: string): Promise<string[]> {
-  const entries = await readdir(migrationsDirIn(prismaDir), { withFileTypes: true }).catch(
-    (error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOENT") return [];
-      throw error;
-    },
-  );
-  return entries
-    .filter((entry) => entry.isDirectory())
-    .map((entry) => entry.name)
-    .sort();
 }
 
 async function withTimeout(timeoutMs: number, work: () => Promise<void>): Promise<void> {

@@ -77,14 +77,7 @@ export async function withSchemaEngine<T>(
 
 /** prisma/migrations in the engine's input shape, as `prisma migrate` reads it. */
 export async function readMigrations(migrationsDir: string): Promise<MigrationList> {
-  const entries = await readdir(migrationsDir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === "ENOENT") return [];
-    throw error;
-  });
-  const names = entries
-    .filter((entry) => entry.isDirectory())
-    .map((entry) => entry.name)
-    .sort();
+  const names = await migrationNames(migrationsDir);
   const migrationDirectories = await Promise.all(
     names.map(async (name) => {
       const file = path.join(migrationsDir, name, "migration.sql");
@@ -102,6 +95,18 @@ export async function readMigrations(migrationsDir: string): Promise<MigrationLi
     shadowDbInitScript: "",
     migrationDirectories,
   };
+}
+
+/** The migration folders' names (a timestamp first), in the order they apply; none without the folder. */
+export async function migrationNames(migrationsDir: string): Promise<string[]> {
+  const entries = await readdir(migrationsDir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return [];
+    throw error;
+  });
+  return entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
 }
 
 /**
