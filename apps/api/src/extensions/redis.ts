@@ -7,7 +7,7 @@ import type { Redis } from "@repo/redis";
 export interface SharedState {
   extension: Extension;
   /** One raw command, bounded by READY_TIMEOUT_MS and refused at once while Redis is away. */
-  sendCommand(args: string[]): Promise<unknown>;
+  sendCommand<T = unknown>(args: string[]): Promise<T>;
 }
 
 /**
@@ -34,6 +34,6 @@ export function redisFromConfig(config: Config, { logger }: { logger: Logger }):
       check: async () => started().check(),
       stop: async () => redis?.stop(),
     },
-    sendCommand: async (args) => started().sendCommand(args),
+    sendCommand: async <T>(args: string[]) => started().sendCommand<T>(args),
   };
 }

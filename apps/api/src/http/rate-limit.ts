@@ -7,6 +7,7 @@ import {
   rateLimit,
   type Store,
 } from "express-rate-limit";
+import type { RedisReply } from "rate-limit-redis";
 import { HttpError } from "./errors.ts";
 
 export interface RateLimitOptions {
@@ -77,13 +78,13 @@ export function rateLimiter({ max, windowMs, store, logger }: RateLimitOptions):
  * first use, after the service started (its Lua scripts are loaded then), and made again after
  * a failed attempt: rate-limit-redis keeps a failed script load forever.
  */
-export function sharedStore(sendCommand: (args: string[]) => Promise<unknown>, prefix = "rl:"): Store {
+export function sharedStore(sendCommand: (args: string[]) => Promise<RedisReply>, prefix = "rl:"): Store {
   let options: Options | undefined;
   let ready: Promise<Store> | undefined;
   const store = () => {
     ready ??= (async () => {
       const { RedisStore } = await import("rate-limit-redis");
-      const redis = new RedisStore({ sendCommand: (...args: string[]) => sendCommand(args) as never, prefix });
+      const redis = new RedisStore({ sendCommand: (...args: string[]) => sendCommand(args), prefix });
       if (!options) throw new Error("the rate limiter did not initialise its store");
       await redis.init(options);
       return redis;
