@@ -30,7 +30,9 @@ export function describeFailure(error: unknown, config: Config): string | undefi
 function describeDbFailure(cause: unknown, config: Config): string {
   const message = summary(cause);
   if (config.DATABASE_URL === undefined) {
-    return `The embedded database in ${config.PGLITE_DATA_DIR} (PGLITE_DATA_DIR) failed to open: ${message}`;
+    // The test profile's embedded database is in memory (src/extensions/database.ts).
+    const where = config.APP_ENV === "test" ? "in memory" : `in ${config.PGLITE_DATA_DIR} (PGLITE_DATA_DIR)`;
+    return `The embedded database ${where} failed to open: ${message}`;
   }
   const url = new URL(config.DATABASE_URL);
   const where = `PostgreSQL at ${url.hostname}:${url.port || 5432}`;
