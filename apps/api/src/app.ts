@@ -136,7 +136,6 @@ export function createApp({
     apiDocs: config.API_DOCS,
     passwords: auth.passwords,
     sessions,
-    revokeSessions: sessions.revokeAll,
     cookie: auth.cookie,
     lifetime: auth.lifetime,
     trustedOrigins: config.CORS_ORIGINS,

@@ -29,8 +29,6 @@ export interface RouteDeps {
   apiDocs: boolean;
   passwords: Passwords;
   sessions: SessionsService;
-  /** Revokes every session of a user but `keep`. */
-  revokeSessions(userId: number, keep?: string): Promise<void>;
   cookie: SessionCookie;
   lifetime: SessionLifetime;
   /** Origins trusted besides this site's own (CORS_ORIGINS): their cookie-authenticated writes are not CSRF. */

@@ -1,4 +1,3 @@
-import type { PrismaClient } from "@repo/db";
 import { assertSelfOrAdmin } from "../../http/auth.ts";
 import { defineRoutes, op, type RouteModule } from "../../http/operation.ts";
 import {
@@ -20,7 +19,7 @@ const TAG = {
 };
 
 /** Users, under the API's base: /api/v1/users. HTTP only; the logic is in service.ts. */
-export function usersRoutes(deps: UsersDeps & { db: PrismaClient }): RouteModule {
+export function usersRoutes(deps: UsersDeps): RouteModule {
   const users = usersService(deps);
   return defineRoutes({ prefix: "/users", tag: TAG }, [
     op.get("/", {

@@ -4,6 +4,7 @@ import type { Principal } from "../../http/auth.ts";
 import { forbidden } from "../../http/auth.ts";
 import { withDbErrorWords } from "../../http/db-errors.ts";
 import { HttpError, notFound, validationFailed } from "../../http/errors.ts";
+import type { SessionsService } from "../sessions/service.ts";
 import type { ChangePasswordBody, CreateUserBody, ListUsersQuery, UpdateUserBody, UserPage } from "./schemas.ts";
 
 const EMAIL_TAKEN = "A user with this email already exists";
@@ -12,8 +13,8 @@ const noUser = (id: number) => `No user with id ${id}`;
 export interface UsersDeps {
   db: PrismaClient;
   passwords: Passwords;
-  /** Revokes every session of a user but `keep` (a changed password ends the others). */
-  revokeSessions(userId: number, keep?: string): Promise<void>;
+  /** `revokeAll(userId, keep)`: a changed password ends the account's other sessions. */
+  sessions: Pick<SessionsService, "revokeAll">;
 }
 
 const isAdmin = (principal: Principal | undefined) => principal?.user.role === "admin";
@@ -23,7 +24,7 @@ const isAdmin = (principal: Principal | undefined) => principal?.user.role === "
  * may call what is the routes' declarations' (`auth`) and the `actor` checks below; a database
  * outage needs no handling here: the error handler answers it with a 503 for every query.
  */
-export function usersService({ db, passwords, revokeSessions }: UsersDeps) {
+export function usersService({ db, passwords, sessions }: UsersDeps) {
   return {
     /** Keyset pagination: one row more than asked tells whether another page exists. */
     async list({ limit, cursor }: ListUsersQuery): Promise<UserPage> {
@@ -96,7 +97,7 @@ export function usersService({ db, passwords, revokeSessions }: UsersDeps) {
           throw new HttpError(403, { type: "urn:problem:wrong-password", detail: "The current password is wrong" });
       }
       await db.user.update({ where: { id }, data: { passwordHash: await passwords.hash(password) } });
-      await revokeSessions(id, actor.user.id === id ? actor.sessionId : undefined);
+      await sessions.revokeAll(id, actor.user.id === id ? actor.sessionId : undefined);
     },
   };
 }
