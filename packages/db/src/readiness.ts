@@ -14,9 +14,9 @@ export interface ReadinessOptions {
  * was written for. A database nobody migrated answers `SELECT 1` while every query of the app
  * fails, so until the migrations are found applied, each check also compares the
  * `_prisma_migrations` table with the migrations folder: two plain queries, not the schema
- * engine (about 200 ms of WASM per call on an idle machine, far more on a busy one). Once up to date, it stays so for this process and the check is
- * `SELECT 1` again. Migrations applied that the folder does not hold are fine: a newer release
- * migrated first, during a rollout.
+ * engine (about 200 ms of WASM per call on an idle machine, far more on a busy one). Once up to
+ * date, it stays so for this process and the check is `SELECT 1` again. Migrations applied that
+ * the folder does not hold are fine: a newer release migrated first, during a rollout.
  */
 export function readinessCheck(
   client: PrismaClient,

@@ -17,10 +17,8 @@ export interface DatabaseOptions {
  */
 export function databaseFromConfig(config: Config, { logger, prepare = true }: DatabaseOptions = {}): Db {
   const development = prepare && config.APP_ENV === "development";
-  const dataDir =
-    config.APP_ENV === "test" ? "memory" : path.resolve(findEnvDir(process.cwd()), config.PGLITE_DATA_DIR);
   return createDb({
-    ...(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir }),
+    ...(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: embeddedDataDir(config) }),
     poolMax: config.DATABASE_POOL_MAX,
     timeoutMs: config.DATABASE_TIMEOUT_MS,
     migrate: prepare && config.APP_ENV !== "production",
@@ -36,3 +34,7 @@ export function databaseFromConfig(config: Config, { logger, prepare = true }: D
     ...(logger ? { logger } : {}),
   });
 }
+
+/** Where the embedded PGlite lives without DATABASE_URL: in memory under test, else PGLITE_DATA_DIR. */
+export const embeddedDataDir = (config: Config): string =>
+  config.APP_ENV === "test" ? "memory" : path.resolve(findEnvDir(process.cwd()), config.PGLITE_DATA_DIR);

@@ -1,6 +1,7 @@
 import type { Config } from "@repo/config";
 import { DatabaseLockedError, isDbError } from "@repo/db";
 import { ExtensionStartError } from "@repo/extensions";
+import { embeddedDataDir } from "../extensions/database.ts";
 
 /**
  * What to tell a person whose server or CLI command could not get going: one message that says
@@ -30,8 +31,7 @@ export function describeFailure(error: unknown, config: Config): string | undefi
 function describeDbFailure(cause: unknown, config: Config): string {
   const message = summary(cause);
   if (config.DATABASE_URL === undefined) {
-    // The test profile's embedded database is in memory (src/extensions/database.ts).
-    const where = config.APP_ENV === "test" ? "in memory" : `in ${config.PGLITE_DATA_DIR} (PGLITE_DATA_DIR)`;
+    const where = embeddedDataDir(config) === "memory" ? "in memory" : `in ${config.PGLITE_DATA_DIR} (PGLITE_DATA_DIR)`;
     return `The embedded database ${where} failed to open: ${message}`;
   }
   const url = new URL(config.DATABASE_URL);
